@@ -1,0 +1,68 @@
+#pragma once
+// The container engine as dlenv needs it. Implementations: DockerEngine (the Docker Engine
+// API over libcurl; Podman's compatible API too) and FakeEngine (in memory, for unit tests;
+// the contract suite in tests/contract runs the same checks over both).
+//
+// Error contract: every method returns ErrorCode::engine_unavailable when nothing answers
+// (the message names the socket), ErrorCode::not_found for a missing object,
+// ErrorCode::conflict for a name already in use (create) or a host port already allocated
+// (start; retryable = true), ErrorCode::engine_api for other engine errors (message is the
+// engine's), ErrorCode::interrupted when dlenv::interrupted() became true while waiting.
+#include <filesystem>
+#include <memory>
+
+#include "engine/types.hpp"
+#include "util/error.hpp"
+
+namespace dlenv::engine {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual Result<EngineInfo> ping() = 0;
+
+  // nullopt when the image does not exist.
+  virtual Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) = 0;
+  // Images carrying every label in `labels` (value "" matches any value).
+  virtual Result<std::vector<ImageInfo>> list_images(const Labels& labels) = 0;
+  // Builds from an in-memory context; streams build output lines to `progress`.
+  // Fails with engine_api and the failing step's output when the build fails.
+  virtual Status build_image(const BuildRequest& request, const ProgressFn& progress) = 0;
+  // Imports a root filesystem tarball as repo:tag (POST /images/create?fromSrc=-).
+  // `changes` are Dockerfile instructions applied on import (e.g. "CMD [\"bash\"]").
+  virtual Status import_image(const std::filesystem::path& tarball, const std::string& repo,
+                              const std::string& tag, const std::vector<std::string>& changes,
+                              const ProgressFn& progress) = 0;
+  virtual Status remove_image(const std::string& ref) = 0;
+
+  // Returns the new container's id.
+  virtual Result<std::string> create_container(const ContainerSpec& spec) = 0;
+  virtual Status start_container(const std::string& id_or_name) = 0;
+  // Already stopped is success.
+  virtual Status stop_container(const std::string& id_or_name, int timeout_seconds) = 0;
+  // Missing is success.
+  virtual Status remove_container(const std::string& id_or_name, bool force) = 0;
+  // nullopt when there is no such container.
+  virtual Result<std::optional<ContainerInfo>> inspect_container(const std::string& id_or_name) = 0;
+  // Containers (running or not) carrying every label in `labels` (value "" matches any value).
+  virtual Result<std::vector<ContainerInfo>> list_containers(const Labels& labels) = 0;
+
+  // Container output. With `follow`, returns when the container stops or on interrupt.
+  virtual Status logs(const std::string& id_or_name, bool follow, std::optional<int> tail,
+                      const OutputFn& sink) = 0;
+  // Runs a command to completion, output to `sink`; returns its exit code.
+  virtual Result<int> exec(const std::string& id_or_name, const ExecRequest& request,
+                           const OutputFn& sink) = 0;
+  // Runs a command attached to this process's stdin/stdout/stderr (a terminal when
+  // request.tty, switched to raw mode for the duration); returns its exit code.
+  virtual Result<int> exec_attached(const std::string& id_or_name, const ExecRequest& request) = 0;
+};
+
+// The endpoint from DOCKER_HOST, else the first socket that exists among the default
+// Docker socket, the rootless Docker socket and Podman's sockets (root, then rootless).
+Endpoint resolve_endpoint();
+
+std::unique_ptr<Engine> make_docker_engine(const Endpoint& endpoint);
+
+}  // namespace dlenv::engine

@@ -1,0 +1,29 @@
+#pragma once
+// Reading and validating dlenv.toml. Errors carry file:line:col, the key, and a hint.
+#include <filesystem>
+#include <string_view>
+
+#include "spec/project_spec.hpp"
+
+namespace dlenv::spec {
+
+// `path` is a project directory (dlenv.toml inside it) or the file itself.
+Result<ProjectSpec> load_project(const std::filesystem::path& path);
+
+// Parses `text` as if read from `file`; relative paths resolve against file's parent.
+// Checks that referenced files exist (requirements, mount sources are not required to exist).
+Result<ProjectSpec> parse_project(std::string_view text, const std::filesystem::path& file);
+
+// Finds dlenv.toml in `start` or its parents (like git). not_found when there is none.
+Result<std::filesystem::path> find_project_file(const std::filesystem::path& start);
+
+// A valid environment name derived from a folder name ("My Project" -> "my-project").
+std::string env_name_from_folder(std::string_view folder);
+
+// True when `ref` is a syntactically valid image reference (name[:tag][@digest]).
+bool is_valid_image_reference(std::string_view ref);
+
+// The commented dlenv.toml that `dlenv init` writes.
+std::string init_template(std::string_view env_name, std::string_view base);
+
+}  // namespace dlenv::spec

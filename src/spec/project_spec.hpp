@@ -1,0 +1,52 @@
+#pragma once
+// The project file, dlenv.toml, as value types. Produced only by spec::load_project /
+// spec::parse_project, which validate everything: a ProjectSpec in hand is valid.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace dlenv::spec {
+
+inline constexpr int64_t kDefaultShmSize = int64_t{2} * 1024 * 1024 * 1024;  // 2 GiB
+inline constexpr const char* kDefaultWorkdir = "/workspace";
+inline constexpr const char* kProjectFileName = "dlenv.toml";
+
+// An extra host path mounted into the environment.
+struct MountSpec {
+  std::filesystem::path host;  // absolute (relative entries are resolved against the project dir)
+  std::string container;       // absolute path inside the container
+  bool read_only = false;
+};
+
+struct EnvSpec {
+  std::string name;                                  // [a-z0-9][a-z0-9_.-]*
+  std::string base;                                  // image reference, validated
+  std::vector<std::string> apt;                      // system packages
+  std::vector<std::string> pip;                      // Python requirement strings
+  std::optional<std::filesystem::path> requirements; // absolute path of an existing file
+  int64_t shm_size = kDefaultShmSize;                // bytes
+  std::string workdir = kDefaultWorkdir;             // where the project folder is mounted
+  std::vector<MountSpec> mounts;                     // in file order
+  std::map<std::string, std::string> env;            // extra environment variables
+  bool jupyter = true;                               // jupyter-server + ipykernel + debugpy
+  SourceLocation where;                              // the table that defined it
+};
+
+struct ProjectSpec {
+  std::filesystem::path file;  // absolute path of dlenv.toml
+  std::filesystem::path dir;   // absolute project directory (the file's parent)
+  std::vector<EnvSpec> envs;   // in file order; names are unique
+
+  const EnvSpec* find(std::string_view name) const {
+    for (const auto& e : envs)
+      if (e.name == name) return &e;
+    return nullptr;
+  }
+};
+
+}  // namespace dlenv::spec

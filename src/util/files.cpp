@@ -1,0 +1,73 @@
+#include "util/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace dlenv {
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return fail(ErrorCode::not_found, fmt::format("{} does not exist", path.string()));
+    return fail(ErrorCode::io, fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  auto tmp = path;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
+  ::fchmod(fd, mode);
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(e)));
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return fail(ErrorCode::io, fmt::format("cannot replace {}: {}", path.string(), std::strerror(e)));
+  }
+  return {};
+}
+
+Status make_dirs(const std::filesystem::path& dir, mode_t mode, std::optional<std::pair<uid_t, gid_t>> owner) {
+  std::filesystem::path cur;
+  for (const auto& part : dir) {
+    cur /= part;
+    if (cur.empty() || cur == "/") continue;
+    struct stat st{};
+    if (::stat(cur.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, fmt::format("{} exists and is not a directory", cur.string()));
+      continue;
+    }
+    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+      return fail(ErrorCode::io, fmt::format("cannot create {}: {}", cur.string(), std::strerror(errno)));
+    if (owner && ::chown(cur.c_str(), owner->first, owner->second) != 0)
+      return fail(ErrorCode::io, fmt::format("cannot chown {}: {}", cur.string(), std::strerror(errno)));
+  }
+  return {};
+}
+
+}  // namespace dlenv
