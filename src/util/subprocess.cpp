@@ -9,9 +9,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "util/interrupt.hpp"
 
 extern char** environ;
 
@@ -111,7 +114,11 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    int wait_ms = -1;
+    int wait_ms = 200;  // wake up to notice Ctrl-C
+    if (interrupted()) {
+      ::kill(-pid, SIGTERM);
+      break;
+    }
     if (deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
@@ -119,7 +126,7 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
         ::kill(-pid, SIGKILL);
         break;
       }
-      wait_ms = static_cast<int>(left.count());
+      wait_ms = std::min<int>(wait_ms, static_cast<int>(left.count()));
     }
     if (!out_open) fds[0].fd = -1;
     if (!err_open) fds[1].fd = -1;

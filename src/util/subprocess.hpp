@@ -27,7 +27,8 @@ struct SubprocessOptions {
   std::vector<std::string> extra_env;           // "KEY=VALUE" added to the environment
 };
 
-// Fails only when the program cannot be started; a non-zero exit is a value.
+// Fails only when the program cannot be started; a non-zero exit is a value. When
+// dlenv::interrupted() becomes true the child is terminated and its exit status returned.
 Result<SubprocessResult> run_process(const std::vector<std::string>& argv,
                                      const SubprocessOptions& options = {});
 

@@ -1,0 +1,246 @@
+#include "cli/app.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/exit_codes.hpp"
+#include "cli/output.hpp"
+#include "cli/terminal_progress.hpp"
+#include "engine/engine.hpp"
+#include "ops/access.hpp"
+#include "ops/base_bootstrap.hpp"
+#include "ops/init.hpp"
+#include "ops/lifecycle.hpp"
+#include "ops/ls.hpp"
+#include "ops/up.hpp"
+#include "util/interrupt.hpp"
+
+namespace dlenv::cli {
+namespace {
+
+void on_sigint(int) {
+  if (interrupted()) ::_exit(130);  // a second Ctrl-C leaves at once
+  request_interrupt();
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+// Options shared by the commands.
+struct Common {
+  bool json = false;
+  bool quiet = false;
+  std::string project;
+};
+
+int report(const Error& error, const Common& common, TerminalProgress* progress = nullptr) {
+  if (progress) progress->settle();
+  if (common.json) fmt::print("{}\n", error_json(error));
+  fmt::print(stderr, "{}", error_human(error));
+  return exit_code_for(error.code);
+}
+
+// Runs `body` with a Context over the real engine; maps its error to an exit code.
+template <class Body>
+int with_context(const Common& common, Body&& body) {
+  TerminalProgress progress(common.quiet || common.json);
+  auto host = host::probe_host();
+  if (!host) return report(host.error(), common, &progress);
+  auto engine = engine::make_docker_engine(engine::resolve_endpoint());
+  ops::Context ctx(*engine, std::move(*host), progress);
+  Status status = body(ctx, progress);
+  if (!status) return report(status.error(), common, &progress);
+  return 0;
+}
+
+void add_json(CLI::App* cmd, Common& common) { cmd->add_flag("--json", common.json, "print JSON instead of text"); }
+void add_project(CLI::App* cmd, Common& common) {
+  cmd->add_option("-p,--project", common.project, "project directory or dlenv.toml (default: found from the current directory)");
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  install_signal_handlers();
+  CLI::App app{"dlenv: reproducible GPU development environments in containers, from one dlenv.toml", "dlenv"};
+  app.set_version_flag("--version", "dlenv 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  Common common;
+  app.add_flag("-q,--quiet", common.quiet, "no progress output");
+
+  int exit_code = 0;
+
+  // init
+  ops::InitOptions init_options;
+  auto* init = app.add_subcommand("init", "write a commented dlenv.toml for this project");
+  init->add_option("dir", init_options.dir, "project directory (default: the current directory)");
+  init->add_option("--name", init_options.name, "environment name (default: from the folder name)");
+  init->add_option("--base", init_options.base, "base image")->capture_default_str();
+  init->add_flag("--force", init_options.force, "overwrite an existing dlenv.toml");
+  init->callback([&] {
+    auto written = ops::init(init_options);
+    if (!written) exit_code = report(written.error(), common);
+    else fmt::print("wrote {}\nnext: edit it, then run 'dlenv up'\n", written->string());
+  });
+
+  // base bootstrap
+  auto* base = app.add_subcommand("base", "base images made offline");
+  base->require_subcommand(1);
+  ops::BootstrapOptions bootstrap_options;
+  auto* bootstrap = base->add_subcommand("bootstrap", "build dlenv/debian:SUITE from the apt mirror with mmdebstrap");
+  bootstrap->add_option("image", bootstrap_options.image, "debian:bookworm, debian:bullseye or debian:trixie")->required();
+  bootstrap->add_flag("--force", bootstrap_options.force, "rebuild it when it exists");
+  add_json(bootstrap, common);
+  bootstrap->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
+      auto result = DLENV_TRY(ops::bootstrap_base(ctx, bootstrap_options));
+      progress.settle();
+      if (common.json)
+        fmt::print("{{\"image\": \"{}\", \"id\": \"{}\", \"created\": {}}}\n", result.image, result.id, result.created);
+      else
+        fmt::print("{} {} ({})\n", result.image, result.created ? "created" : "already present", result.id.substr(0, 19));
+      return {};
+    });
+  });
+
+  // up
+  ops::UpOptions up_options;
+  int ready_timeout = 300;
+  auto* up = app.add_subcommand("up", "build what is missing, start, wait until Jupyter answers, print URLs");
+  up->add_option("envs", up_options.envs, "environments to bring up (default: all of the project)");
+  up->add_option("--timeout", ready_timeout, "seconds to wait for Jupyter")->capture_default_str();
+  add_project(up, common);
+  add_json(up, common);
+  up->callback([&] {
+    up_options.project = common.project;
+    up_options.ready_timeout = std::chrono::seconds(ready_timeout);
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
+      auto views = DLENV_TRY(ops::up(ctx, up_options));
+      progress.settle();
+      for (const auto& v : views) fmt::print("{}", common.json ? env_json(v) + "\n" : env_human(v));
+      return {};
+    });
+  });
+
+  // ls
+  ops::LsOptions ls_options;
+  auto* ls = app.add_subcommand("ls", "your environments: state, ports, container, project");
+  ls->add_flag("--all", ls_options.all_users, "include other users' environments");
+  add_json(ls, common);
+  ls->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto views = DLENV_TRY(ops::ls(ctx, ls_options));
+      fmt::print("{}", common.json ? envs_json(views) + "\n" : envs_table(views));
+      return {};
+    });
+  });
+
+  // url
+  std::string env_name;
+  auto* url = app.add_subcommand("url", "print the Jupyter URL (with its token) of an environment");
+  url->add_option("env", env_name, "environment name")->required();
+  add_project(url, common);
+  add_json(url, common);
+  url->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));
+      if (view.jupyter_url.empty())
+        return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", env_name),
+                    "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");
+      fmt::print("{}\n", common.json ? env_json(view) : view.jupyter_url);
+      return {};
+    });
+  });
+
+  // logs
+  bool follow = false;
+  auto* logs = app.add_subcommand("logs", "print an environment's container logs");
+  logs->add_option("env", env_name, "environment name")->required();
+  logs->add_flag("-f,--follow", follow, "keep printing new output");
+  add_project(logs, common);
+  logs->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      return ops::logs(ctx, common.project, env_name, follow, [](engine::StreamKind kind, std::string_view text) {
+        std::FILE* out = kind == engine::StreamKind::out ? stdout : stderr;
+        std::fwrite(text.data(), 1, text.size(), out);
+        std::fflush(out);
+      });
+    });
+  });
+
+  // exec
+  std::vector<std::string> command;
+  auto* exec = app.add_subcommand("exec", "run a command inside as you (exit code passed through): dlenv exec ENV -- CMD...");
+  exec->add_option("env", env_name, "environment name")->required();
+  exec->add_option("command", command, "the command and its arguments (after --)")->required();
+  add_project(exec, common);
+  exec->callback([&] {
+    int code = 0;
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      bool tty = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+      code = DLENV_TRY(ops::exec(ctx, common.project, env_name, command, tty));
+      return {};
+    });
+    if (exit_code == 0) exit_code = code;
+  });
+
+  // shell
+  auto* shell = app.add_subcommand("shell", "an interactive shell inside, as you");
+  shell->add_option("env", env_name, "environment name")->required();
+  add_project(shell, common);
+  shell->callback([&] {
+    int code = 0;
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      code = DLENV_TRY(ops::shell(ctx, common.project, env_name, ::isatty(STDIN_FILENO) == 1));
+      return {};
+    });
+    if (exit_code == 0) exit_code = code;
+  });
+
+  // down / rm
+  auto* down = app.add_subcommand("down", "stop an environment (it keeps its ports)");
+  down->add_option("env", env_name, "environment name")->required();
+  add_project(down, common);
+  add_json(down, common);
+  down->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto view = DLENV_TRY(ops::down(ctx, common.project, env_name));
+      fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} stopped", view.name));
+      return {};
+    });
+  });
+  auto* rm = app.add_subcommand("rm", "remove an environment's container (caches, project files and images stay)");
+  rm->add_option("env", env_name, "environment name")->required();
+  add_project(rm, common);
+  add_json(rm, common);
+  rm->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto view = DLENV_TRY(ops::rm(ctx, common.project, env_name));
+      fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} removed", view.name));
+      return {};
+    });
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : exit_code_for(ErrorCode::usage);
+  }
+  return exit_code;
+}
+
+}  // namespace dlenv::cli

@@ -1,0 +1,54 @@
+#pragma once
+// What dlenv knows about the machine it runs on and the person running it. Every fact has an
+// override (environment variable) so tests and other machines can be described.
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+
+#include "util/error.hpp"
+
+namespace dlenv::host {
+
+// The person dlenv acts for: the invoking user, or the sudo user when run through sudo.
+struct UserIdentity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string name;
+  std::filesystem::path home;  // from the passwd database (not $HOME, which sudo may keep)
+  bool via_sudo = false;
+};
+
+// Where dlenv keeps things for that user.
+struct Paths {
+  std::filesystem::path data_dir;   // DLENV_HOME, else $XDG_DATA_HOME/dlenv, else ~/.local/share/dlenv
+  std::filesystem::path cache_dir;  // DLENV_CACHE_HOME, else $XDG_CACHE_HOME, else ~/.cache (shared caches live here)
+  std::filesystem::path state_db() const { return data_dir / "state.db"; }
+  std::filesystem::path secrets_dir() const { return data_dir / "secrets"; }
+};
+
+struct PortRange {
+  int first = 20000;
+  int last = 20999;
+};
+
+struct HostFacts {
+  UserIdentity user;
+  Paths paths;
+  PortRange ports;         // DLENV_PORT_RANGE=FIRST-LAST
+  std::string hostname;
+  std::string apt_mirror;  // DLENV_APT_MIRROR, else the first Debian URI in /etc/apt/sources*
+};
+
+// Probes the host. Fails only on an invalid override (usage error naming the variable).
+Result<HostFacts> probe_host();
+
+// The user identity alone (SUDO_UID/SUDO_GID honoured when running as root).
+Result<UserIdentity> invoking_user();
+
+// "FIRST-LAST" -> PortRange; usage error otherwise.
+Result<PortRange> parse_port_range(std::string_view text);
+
+// The Debian archive URI configured for apt on this machine, or deb.debian.org's.
+std::string configured_apt_mirror(const std::filesystem::path& etc_apt = "/etc/apt");
+
+}  // namespace dlenv::host

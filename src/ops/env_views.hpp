@@ -1,0 +1,18 @@
+#pragma once
+// Building EnvViews from what the engine reports (labels are the truth).
+#include <optional>
+#include <string>
+
+#include "engine/types.hpp"
+#include "host/host_facts.hpp"
+#include "ops/env_view.hpp"
+
+namespace dlenv::ops {
+
+// "http://127.0.0.1:PORT/BASE/?token=T" (no token part when `token` is empty).
+std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token);
+
+// The view of a dlenv container; the token is read only for the user's own environments.
+EnvView view_of_container(const engine::ContainerInfo& container, const host::HostFacts& host);
+
+}  // namespace dlenv::ops

@@ -1,0 +1,47 @@
+#include "ops/port_checker.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "plan/env_plan.hpp"
+#include "util/text.hpp"
+
+namespace dlenv::ops {
+
+bool can_bind_loopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+Result<PortChecker> PortChecker::snapshot(engine::Engine& engine, const std::string& own_container) {
+  PortChecker checker;
+  auto containers = DLENV_TRY(engine.list_containers({}));
+  for (const auto& c : containers) {
+    if (c.name == own_container) continue;
+    for (const auto& p : c.ports)
+      if (p.host_port > 0) checker.taken_.insert(p.host_port);
+    for (const auto& [key, value] : c.labels) {
+      if (!starts_with(key, plan::label::port_prefix)) continue;
+      try {
+        checker.taken_.insert(std::stoi(value));
+      } catch (...) {
+      }
+    }
+  }
+  return checker;
+}
+
+bool PortChecker::usable(int port) const { return !taken_.count(port) && can_bind_loopback(port); }
+
+}  // namespace dlenv::ops

@@ -1,0 +1,210 @@
+#include "ops/up.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/http_probe.hpp"
+#include "ops/env_views.hpp"
+#include "ops/image_builder.hpp"
+#include "ops/ownership.hpp"
+#include "ops/port_checker.hpp"
+#include "ops/project_lookup.hpp"
+#include "ops/secrets.hpp"
+#include "plan/env_plan.hpp"
+#include "util/files.hpp"
+#include "util/interrupt.hpp"
+#include "util/text.hpp"
+
+namespace dlenv::ops {
+namespace {
+
+constexpr int kStartAttempts = 6;
+
+Status check_interrupt() {
+  if (interrupted())
+    return fail(ErrorCode::interrupted, "interrupted", "run 'dlenv up' again to finish; 'dlenv ls' shows what exists");
+  return {};
+}
+
+engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports) {
+  engine::ContainerSpec spec;
+  spec.name = run.container_name;
+  spec.image = run.image;
+  spec.user = run.user;
+  spec.workdir = run.workdir;
+  spec.hostname = run.hostname;
+  spec.env = run.env;
+  spec.labels = run.labels;
+  for (const auto& [service, port] : ports) spec.labels[plan::label::port_prefix + service] = std::to_string(port);
+  for (const auto& m : run.mounts) spec.mounts.push_back({m.source, m.target, m.read_only});
+  for (const auto& p : run.ports) spec.ports.push_back({fmt::format("{}/tcp", p.container_port), p.host_ip, ports.at(p.service)});
+  spec.shm_size = run.shm_size;
+  spec.init = true;
+  spec.security_opt = run.security_opt;
+  spec.cap_drop = run.cap_drop;
+  return spec;
+}
+
+// True when the existing container was made from this plan with these ports.
+bool matches(const engine::ContainerInfo& c, const plan::EnvPlan& plan, const std::map<std::string, int>& ports) {
+  auto hash = c.labels.find(plan::label::spec_hash);
+  if (hash == c.labels.end() || hash->second != plan.spec_hash) return false;
+  for (const auto& [service, port] : ports) {
+    auto it = c.labels.find(plan::label::port_prefix + service);
+    if (it == c.labels.end() || it->second != std::to_string(port)) return false;
+  }
+  return true;
+}
+
+// The ports the container recorded in its labels go back into the store when it lost them
+// (a deleted database must not move an environment's ports).
+Status adopt_ports_from_labels(store::Store& store, const std::string& key, const engine::ContainerInfo& c) {
+  auto leased = DLENV_TRY(store.ports_of(key));
+  for (const auto& [label, value] : c.labels) {
+    if (!starts_with(label, plan::label::port_prefix)) continue;
+    std::string service = label.substr(std::string_view(plan::label::port_prefix).size());
+    bool known = std::any_of(leased.begin(), leased.end(), [&](const auto& l) { return l.service == service; });
+    if (known) continue;
+    try {
+      DLENV_TRY_VOID(store.adopt_port({std::stoi(value), key, service}));
+    } catch (...) {
+    }
+  }
+  return {};
+}
+
+// Waits until Jupyter answers /api/status with the token (200), or the container stops.
+Status wait_for_jupyter(Context& ctx, const std::string& env_name, const std::string& container, int port,
+                        const std::string& base_url, const std::string& token, std::chrono::seconds timeout) {
+  const std::string url = fmt::format("http://127.0.0.1:{}{}api/status", port, base_url);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ctx.progress().phase(env_name, "waiting for Jupyter");
+  for (int attempt = 0;; ++attempt) {
+    DLENV_TRY_VOID(check_interrupt());
+    auto status = engine::http_get_status(url, {"Authorization: token " + token}, std::chrono::milliseconds(2000));
+    if (status && *status == 200) return {};
+    if (attempt % 10 == 9) {
+      auto info = DLENV_TRY(ctx.engine().inspect_container(container));
+      if (!info || !info->running()) {
+        std::string tail;
+        (void)ctx.engine().logs(container, false, 20, [&](engine::StreamKind, std::string_view s) { tail += s; });
+        auto pos = tail.find(token);
+        while (pos != std::string::npos) {
+          tail.replace(pos, token.size(), "***");
+          pos = tail.find(token);
+        }
+        return fail(Error(ErrorCode::engine_api,
+                          fmt::format("the container of '{}' stopped before Jupyter answered (exit code {})", env_name,
+                                      info ? info->exit_code : -1),
+                          fmt::format("see 'dlenv logs {}'; its last lines were:\n{}", env_name, trim(tail))));
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return fail(ErrorCode::io, fmt::format("Jupyter in '{}' did not answer on {} within {} s", env_name, url, timeout.count()),
+                  fmt::format("see 'dlenv logs {}'", env_name));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spec::EnvSpec& env, const UpOptions& options) {
+  DLENV_TRY_VOID(check_interrupt());
+  const auto& host = ctx.host();
+  auto& engine = ctx.engine();
+
+  auto base = DLENV_TRY(engine.inspect_image(env.base));
+  if (!base) {
+    std::string hint = starts_with(env.base, "dlenv/debian:")
+                           ? fmt::format("create it offline with 'dlenv base bootstrap debian:{}'", env.base.substr(13))
+                           : fmt::format("pull it first ('docker pull {}') or choose another base in {}", env.base, project.file.string());
+    return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' is not present", env.base, env.name), hint)
+                    .at(env.where));
+  }
+  auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, base->id));
+  DLENV_TRY_VOID(ensure_images(ctx, env.name, plan.build));
+  DLENV_TRY_VOID(check_interrupt());
+
+  // Host side: secrets and the directories the mounts need, owned by the user.
+  std::string token;
+  DLENV_TRY_VOID(make_dirs(plan.run.secrets_dir, 0700, owner_of(host.user)));
+  if (env.jupyter) token = DLENV_TRY(ensure_jupyter_token(plan.run.secrets_dir, host.user));
+  for (const auto& m : plan.run.mounts)
+    if (m.create) DLENV_TRY_VOID(make_dirs(m.source, 0755, owner_of(host.user)));
+
+  auto* store = DLENV_TRY(ctx.store());
+  const auto& name = plan.run.container_name;
+  store::EnvRecord record{plan.env_key, project.dir.string(), env.name, name, "", plan.run.image, plan.spec_hash, "starting", 0};
+  if (auto existing = DLENV_TRY(engine.inspect_container(name))) {
+    DLENV_TRY_VOID(adopt_ports_from_labels(*store, plan.env_key, *existing));
+    record.container_id = existing->id;
+  }
+  DLENV_TRY_VOID(store->put_env(record));
+
+  const store::PortRange range{host.ports.first, host.ports.last};
+  for (int attempt = 1;; ++attempt) {
+    DLENV_TRY_VOID(check_interrupt());
+    auto checker = DLENV_TRY(PortChecker::snapshot(engine, name));
+    auto usable = [&](int port) { return checker.usable(port); };
+    std::map<std::string, int> ports;
+    for (const auto& p : plan.run.ports) ports[p.service] = DLENV_TRY(store->lease_port(plan.env_key, p.service, range, usable));
+
+    auto existing = DLENV_TRY(engine.inspect_container(name));
+    if (existing && !matches(*existing, plan, ports)) {
+      ctx.progress().phase(env.name, "re-creating the container (its settings changed)");
+      DLENV_TRY_VOID(engine.remove_container(name, true));
+      existing.reset();
+    }
+    if (!existing) {
+      ctx.progress().phase(env.name, "creating the container");
+      auto created = engine.create_container(container_spec(plan.run, ports));
+      if (!created && created.error().code != ErrorCode::conflict) return fail(std::move(created.error()));
+      // conflict: a concurrent `dlenv up` of the same environment created it first.
+      existing = DLENV_TRY(engine.inspect_container(name));
+      if (!existing) return fail(ErrorCode::engine_api, fmt::format("container {} vanished while starting", name), "run 'dlenv up' again");
+    }
+    record.container_id = existing->id;
+    if (!existing->running()) {
+      ctx.progress().phase(env.name, "starting");
+      auto started = engine.start_container(name);
+      if (!started) {
+        if (started.error().code != ErrorCode::conflict || attempt >= kStartAttempts) return fail(std::move(started.error()));
+        // Someone outside dlenv holds one of the ports: move off it and re-create.
+        for (const auto& [service, port] : ports)
+          if (checker.taken_by_others(port) || !can_bind_loopback(port))
+            DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
+        if (std::all_of(ports.begin(), ports.end(), [&](const auto& kv) { return can_bind_loopback(kv.second); }))
+          for (const auto& [service, port] : ports) DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
+        DLENV_TRY_VOID(engine.remove_container(name, true));
+        continue;
+      }
+    }
+    if (env.jupyter)
+      DLENV_TRY_VOID(wait_for_jupyter(ctx, env.name, name, ports.at("jupyter"), plan.run.jupyter_base_url, token, options.ready_timeout));
+    break;
+  }
+
+  auto info = DLENV_TRY(engine.inspect_container(name));
+  if (!info) return fail(ErrorCode::engine_api, fmt::format("container {} vanished", name), "run 'dlenv up' again");
+  record.state = info->running() ? "running" : "stopped";
+  record.container_id = info->id;
+  DLENV_TRY_VOID(store->put_env(record));
+  DLENV_TRY_VOID(store->record_history(plan.env_key, "up", info->id));
+  return view_of_container(*info, host);
+}
+
+}  // namespace
+
+Result<std::vector<EnvView>> up(Context& ctx, const UpOptions& options) {
+  auto project = DLENV_TRY(load_project_at(options.project));
+  auto envs = DLENV_TRY(select_envs(project, options.envs));
+  DLENV_TRY(ctx.engine().ping());
+  std::vector<EnvView> views;
+  for (const auto* env : envs) {
+    auto view = up_one(ctx, project, *env, options);
+    if (!view) return fail(std::move(view.error()).while_(fmt::format("while bringing up '{}'", env->name)));
+    views.push_back(std::move(*view));
+  }
+  return views;
+}
+
+}  // namespace dlenv::ops

@@ -1,0 +1,45 @@
+#pragma once
+// plan::make_env_plan: one environment of a project on this host -> what to build and run.
+// Pure: no engine, no files written (it reads the requirements file named by the spec).
+#include <string>
+
+#include "host/host_facts.hpp"
+#include "plan/build_plan.hpp"
+#include "plan/run_plan.hpp"
+#include "spec/project_spec.hpp"
+#include "util/error.hpp"
+
+namespace dlenv::plan {
+
+// Labels every object dlenv creates carries ("labels are the truth").
+namespace label {
+inline constexpr const char* managed = "dlenv.managed";        // "1"
+inline constexpr const char* env = "dlenv.env";                // env name
+inline constexpr const char* project = "dlenv.project";        // absolute project dir
+inline constexpr const char* owner = "dlenv.owner";            // uid
+inline constexpr const char* user = "dlenv.user";              // "uid:gid" the container runs as
+inline constexpr const char* spec_hash = "dlenv.spec-hash";    // changes when the container must be re-created
+inline constexpr const char* workdir = "dlenv.workdir";
+inline constexpr const char* jupyter_base_url = "dlenv.jupyter.base-url";
+inline constexpr const char* port_prefix = "dlenv.port.";      // + service -> host port
+inline constexpr const char* layer = "dlenv.layer";            // image layers: system/project/user
+inline constexpr const char* content_hash = "dlenv.content-hash";
+}  // namespace label
+
+struct EnvPlan {
+  std::string env_key;  // "<project dir>#<env name>"
+  std::string spec_hash;
+  BuildPlan build;
+  RunPlan run;
+};
+
+// `base_image_id` is the engine's id of env.base, so that a rebuilt base changes every tag.
+Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
+                              const host::HostFacts& host, const std::string& base_image_id);
+
+std::string env_key(const std::string& project_dir, const std::string& env_name);
+
+// "dlenv-<env>-<8 hex>", unique per (user, project dir, env).
+std::string container_name(unsigned uid, const std::string& project_dir, const std::string& env_name);
+
+}  // namespace dlenv::plan

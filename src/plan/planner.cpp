@@ -1,0 +1,163 @@
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "plan/env_plan.hpp"
+#include "util/digest.hpp"
+#include "util/files.hpp"
+
+namespace dlenv::plan {
+namespace {
+
+constexpr const char* kCacheRoot = "/dlenv/cache";
+
+// Canonical, unambiguous serialization of a layer's inputs: "key=value\n" with lists joined
+// by NUL, hashed together with the parent's identity and the recipe version.
+std::string hash_inputs(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string text = fmt::format("recipe={}\n", kRecipeVersion);
+  for (const auto& [k, v] : fields) text += fmt::format("{}={}\n", k, v);
+  return sha256_hex(text);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + '\0';
+  return out;
+}
+
+ImageLayer finish(ImageLayer layer, std::vector<std::pair<std::string, std::string>> fields) {
+  fields.insert(fields.begin(), {"kind", std::string(to_string(layer.kind))});
+  layer.content_hash = hash_inputs(fields);
+  layer.tag = fmt::format("dlenv/{}:{}", to_string(layer.kind), layer.content_hash.substr(0, 16));
+  return layer;
+}
+
+}  // namespace
+
+std::string_view to_string(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::system: return "system";
+    case LayerKind::project: return "project";
+    case LayerKind::user: return "user";
+  }
+  return "system";
+}
+
+std::string env_key(const std::string& project_dir, const std::string& env_name) {
+  return project_dir + "#" + env_name;
+}
+
+std::string container_name(unsigned uid, const std::string& project_dir, const std::string& env_name) {
+  return fmt::format("dlenv-{}-{}", env_name, sha256_hex(fmt::format("{}\n{}\n{}", uid, project_dir, env_name)).substr(0, 8));
+}
+
+Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
+                              const host::HostFacts& host, const std::string& base_image_id) {
+  EnvPlan plan;
+  const std::string project_dir = project.dir.string();
+  plan.env_key = env_key(project_dir, env.name);
+  const auto& user = host.user;
+
+  // --- build: system -> project (only when there is something to install) -> user
+  ImageLayer system;
+  system.kind = LayerKind::system;
+  system.parent = env.base;
+  system.apt = env.apt;
+  std::sort(system.apt.begin(), system.apt.end());
+  system.apt.erase(std::unique(system.apt.begin(), system.apt.end()), system.apt.end());
+  system.jupyter = env.jupyter;
+  system = finish(std::move(system), {{"parent", env.base + "@" + base_image_id},
+                                      {"apt", joined(system.apt)},
+                                      {"jupyter", env.jupyter ? "1" : "0"}});
+  plan.build.layers.push_back(system);
+
+  std::optional<std::string> requirements;
+  if (env.requirements) {
+    auto text = read_file(*env.requirements);
+    if (!text)
+      return fail(std::move(text.error()).while_(fmt::format("while reading the requirements of env '{}'", env.name)));
+    requirements = *text;
+  }
+  if (!env.pip.empty() || requirements) {
+    ImageLayer proj;
+    proj.kind = LayerKind::project;
+    proj.parent = plan.build.layers.back().tag;
+    proj.pip = env.pip;
+    proj.requirements_text = requirements;
+    proj = finish(std::move(proj), {{"parent", proj.parent},
+                                    {"pip", joined(proj.pip)},
+                                    {"requirements", requirements ? "1" + *requirements : "0"}});
+    plan.build.layers.push_back(proj);
+  }
+
+  ImageLayer user_layer;
+  user_layer.kind = LayerKind::user;
+  user_layer.parent = plan.build.layers.back().tag;
+  user_layer.user.uid = user.uid;
+  user_layer.user.gid = user.gid;
+  user_layer.user.name = user.uid == 0 ? "root" : user.name;
+  user_layer.user.home = user.uid == 0 ? "/root" : "/home/" + user_layer.user.name;
+  user_layer = finish(std::move(user_layer), {{"parent", user_layer.parent},
+                                              {"uid", std::to_string(user.uid)},
+                                              {"gid", std::to_string(user.gid)},
+                                              {"name", user_layer.user.name},
+                                              {"home", user_layer.user.home}});
+  plan.build.layers.push_back(user_layer);
+  const ImageUser& image_user = plan.build.layers.back().user;
+
+  // --- run
+  RunPlan& run = plan.run;
+  run.container_name = container_name(user.uid, project_dir, env.name);
+  run.image = plan.build.final_image();
+  run.user = fmt::format("{}:{}", user.uid, user.gid);
+  run.workdir = env.workdir;
+  run.hostname = env.name;
+  run.shm_size = env.shm_size;
+  run.security_opt = {"no-new-privileges"};
+  run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
+  if (env.jupyter) run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
+
+  std::map<std::string, std::string> vars = {
+      {"HOME", image_user.home},
+      {"USER", image_user.name},
+      {"PIP_CACHE_DIR", fmt::format("{}/pip", kCacheRoot)},
+      {"HF_HOME", fmt::format("{}/huggingface", kCacheRoot)},
+      {"TORCH_HOME", fmt::format("{}/torch", kCacheRoot)},
+      {"DLENV_ENV", env.name},
+      {"DLENV_WORKDIR", env.workdir},
+      {"DLENV_JUPYTER", env.jupyter ? "1" : "0"},
+  };
+  if (env.jupyter) vars["DLENV_JUPYTER_BASE_URL"] = run.jupyter_base_url;
+  for (const auto& [k, v] : env.env) vars[k] = v;
+  for (const auto& [k, v] : vars) run.env.push_back(k + "=" + v);
+
+  run.mounts.push_back({project_dir, env.workdir, false, false});
+  for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, true});
+  for (const char* cache : {"pip", "huggingface", "torch"})
+    run.mounts.push_back({(host.paths.cache_dir / cache).string(), fmt::format("{}/{}", kCacheRoot, cache), false, true});
+  run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
+
+  if (env.jupyter) run.ports.push_back({"jupyter", kJupyterContainerPort, "127.0.0.1"});
+
+  run.labels = {
+      {label::managed, "1"},
+      {label::env, env.name},
+      {label::project, project_dir},
+      {label::owner, std::to_string(user.uid)},
+      {label::user, run.user},
+      {label::workdir, env.workdir},
+  };
+  if (env.jupyter) run.labels[label::jupyter_base_url] = run.jupyter_base_url;
+
+  // The spec hash covers everything that requires re-creating the container.
+  std::string run_text = fmt::format("image={}\nuser={}\nworkdir={}\nshm={}\n", run.image, run.user, run.workdir, run.shm_size);
+  for (const auto& e : run.env) run_text += "env=" + e + "\n";
+  for (const auto& m : run.mounts) run_text += fmt::format("mount={}:{}:{}\n", m.source, m.target, m.read_only);
+  for (const auto& p : run.ports) run_text += fmt::format("port={}:{}:{}\n", p.service, p.host_ip, p.container_port);
+  plan.spec_hash = sha256_hex(run_text).substr(0, 16);
+  run.labels[label::spec_hash] = plan.spec_hash;
+  return plan;
+}
+
+}  // namespace dlenv::plan

@@ -1,0 +1,45 @@
+#pragma once
+// How an environment's container runs: everything the engine needs except host ports, which
+// are leased at start time (ops fills `host_port` of each PublishedPort).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dlenv::plan {
+
+inline constexpr int kJupyterContainerPort = 8888;
+inline constexpr const char* kSecretsMountPoint = "/run/dlenv/secrets";
+inline constexpr const char* kJupyterTokenFile = "jupyter_token";
+
+struct Mount {
+  std::string source;  // absolute host path
+  std::string target;  // absolute container path
+  bool read_only = false;
+  bool create = false;  // dlenv creates the host dir (owned by the user) when missing
+};
+
+struct PublishedPort {
+  std::string service;     // "jupyter"
+  int container_port = 0;  // inside the container
+  std::string host_ip = "127.0.0.1";
+};
+
+struct RunPlan {
+  std::string container_name;
+  std::string image;
+  std::string user;      // "uid:gid"
+  std::string workdir;
+  std::string hostname;
+  std::vector<std::string> env;  // "KEY=VALUE", sorted
+  std::vector<Mount> mounts;
+  std::vector<PublishedPort> ports;
+  int64_t shm_size = 0;
+  std::vector<std::string> security_opt;  // no-new-privileges
+  std::vector<std::string> cap_drop;
+  std::map<std::string, std::string> labels;  // without dlenv.port.* (added with the leases)
+  std::string secrets_dir;                    // host dir holding this env's secrets (0700)
+  std::string jupyter_base_url;               // "/dlenv/<env>/", empty when Jupyter is off
+};
+
+}  // namespace dlenv::plan

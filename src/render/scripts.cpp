@@ -1,0 +1,148 @@
+#include "render/scripts.hpp"
+
+namespace dlenv::render {
+
+std::string install_system_script() {
+  return R"SH(#!/bin/sh
+# dlenv: system packages and Jupyter for the system layer.
+set -eu
+apt_packages="${DLENV_APT:-}"
+extra=""
+if command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
+    extra="python3 python3-jupyter-server python3-ipykernel"
+    if apt-cache show python3-debugpy >/dev/null 2>&1; then
+      extra="$extra python3-debugpy"
+    else
+      echo "dlenv: python3-debugpy is not packaged for this release; cell debugging is unavailable" >&2
+    fi
+  fi
+  # shellcheck disable=SC2086
+  apt-get install -y --no-install-recommends $apt_packages $extra
+  apt-get clean
+  rm -rf /var/lib/apt/lists/*
+elif [ -n "$apt_packages" ]; then
+  echo "dlenv: apt packages were requested but the base image has no apt-get" >&2
+  exit 1
+elif [ "${DLENV_JUPYTER:-0}" = 1 ]; then
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "dlenv: the base image has neither apt-get nor python3, so Jupyter cannot be installed" >&2
+    exit 1
+  fi
+  python3 -m pip install --no-cache-dir jupyter-server 'ipykernel>=6' debugpy
+fi
+)SH";
+}
+
+std::string install_python_script() {
+  return R"SH(#!/bin/sh
+# dlenv: Python packages for the project layer. Arguments are requirement strings.
+set -eu
+requirements=/usr/local/lib/dlenv/requirements.txt
+has_requirements=0
+if [ -f "$requirements" ] && grep -qvE '^[[:space:]]*(#|$)' "$requirements"; then
+  has_requirements=1
+fi
+if [ "$#" -eq 0 ] && [ "$has_requirements" = 0 ]; then
+  exit 0
+fi
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends python3-pip
+    rm -rf /var/lib/apt/lists/*
+  else
+    python3 -m ensurepip
+  fi
+fi
+export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+if [ "$#" -gt 0 ]; then
+  python3 -m pip install "$@"
+fi
+if [ "$has_requirements" = 1 ]; then
+  python3 -m pip install -r "$requirements"
+fi
+)SH";
+}
+
+std::string add_user_script() {
+  return R"SH(#!/bin/sh
+# dlenv: add-user UID GID NAME HOME. Makes NAME a real user with a writable HOME and no sudo.
+set -eu
+uid=$1 gid=$2 name=$3 home=$4
+filter() { # filter FILE AWK-CONDITION: keep the lines of FILE that match
+  [ -f "$1" ] || return 0
+  awk -F: -v n="$name" -v u="$uid" -v g="$gid" "$2" "$1" > "$1.dlenv" && cat "$1.dlenv" > "$1" && rm -f "$1.dlenv"
+}
+if [ "$uid" != 0 ]; then
+  # Free the uid and the name if the base image gives them to someone else.
+  filter /etc/passwd '$1 != n && $3 != u'
+  filter /etc/shadow '$1 != n'
+  if ! awk -F: -v g="$gid" '$3 == g { found = 1 } END { exit !found }' /etc/group; then
+    filter /etc/group '$1 != n'
+    filter /etc/gshadow '$1 != n'
+    echo "$name:x:$gid:" >> /etc/group
+  fi
+  shell=/bin/sh
+  [ -x /bin/bash ] && shell=/bin/bash
+  echo "$name:x:$uid:$gid:dlenv user:$home:$shell" >> /etc/passwd
+  if [ -f /etc/shadow ]; then echo "$name:!:1::::::" >> /etc/shadow; fi
+  rm -f "/etc/sudoers.d/$name"
+fi
+mkdir -p "$home/.local/share/jupyter" "$home/.cache"
+chown -R "$uid:$gid" "$home"
+chmod 0755 "$home"
+)SH";
+}
+
+std::string entrypoint_script() {
+  return R"SH(#!/bin/sh
+# dlenv-entrypoint: runs as the user. With arguments, runs them; else starts Jupyter in the
+# foreground when it is on, or waits.
+set -eu
+cd "${DLENV_WORKDIR:-$HOME}" 2>/dev/null || cd "$HOME"
+if [ "$#" -gt 0 ]; then
+  exec "$@"
+fi
+if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
+  exec python3 -m jupyter_server --config=/etc/dlenv/jupyter_server_config.py
+fi
+exec sleep infinity
+)SH";
+}
+
+std::string jupyter_server_config() {
+  return R"PY(# dlenv: Jupyter Server settings for a container environment. The token is read from a
+# file that dlenv mounts read-only: it never appears in argv, the environment or the logs.
+import os
+
+c = get_config()  # noqa: F821
+
+with open("/run/dlenv/secrets/jupyter_token", encoding="ascii") as token_file:
+    _token = token_file.read().strip()
+try:
+    import jupyter_server
+    _major = int(jupyter_server.__version__.split(".")[0])
+except Exception:
+    _major = 1
+if _major >= 2:
+    c.IdentityProvider.token = _token
+else:
+    c.ServerApp.token = _token
+c.ServerApp.password = ""
+c.ServerApp.ip = "0.0.0.0"
+c.ServerApp.port = 8888
+c.ServerApp.port_retries = 0
+c.ServerApp.open_browser = False
+# Listening on all interfaces inside the container turns the Host-header check off unless
+# it is set explicitly: keep rejecting non-local Host headers (DNS rebinding).
+c.ServerApp.allow_remote_access = False
+c.ServerApp.base_url = os.environ.get("DLENV_JUPYTER_BASE_URL", "/")
+c.ServerApp.root_dir = os.environ.get("DLENV_WORKDIR", os.path.expanduser("~"))
+)PY";
+}
+
+}  // namespace dlenv::render
