@@ -3,6 +3,7 @@
 // WAL mode, a busy timeout, and BEGIN IMMEDIATE for every write, so concurrent dlenv
 // processes serialize instead of failing. Losing the file loses nothing: `ls` rebuilds it
 // from container labels (see replace_from_engine).
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -41,8 +42,11 @@ struct PortRange {
 
 class Store {
  public:
-  // Opens (creating if needed, mode 0600) the database at `path`.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path);
+  // Opens (creating if needed, mode 0600, parent dirs 0700) the database at `path`.
+  // `busy_timeout` is how long an operation waits for another process's lock before failing
+  // with a retryable ErrorCode::store. One Store per process: never use it across fork().
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
+                                             std::chrono::milliseconds busy_timeout = std::chrono::seconds(10));
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -53,7 +57,8 @@ class Store {
   Result<int> lease_port(const std::string& env_key, const std::string& service, PortRange range,
                          const std::function<bool(int)>& usable);
   // Moves (env_key, service) off `bad_port` (which someone else turned out to hold) onto the
-  // next free port. The bad port is remembered as blocked for a while.
+  // next free port. The bad port is remembered as blocked for a while. When the lease has
+  // already moved off `bad_port` (another process replaced it), returns the current port.
   Result<int> replace_port(const std::string& env_key, const std::string& service, int bad_port,
                            PortRange range, const std::function<bool(int)>& usable);
   Result<std::vector<PortLease>> ports_of(const std::string& env_key);
