@@ -1,1 +1,567 @@
-// placeholder: replaced by the real implementation
+// Reading dlenv.toml: TOML parsing (toml++) and validation into spec value types.
+// Every error points at the offending key or value, names its dotted path and has a hint.
+#include "spec/loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "spec/names.hpp"
+#include "spec/toml_text.hpp"
+#include "util/files.hpp"
+#include "util/text.hpp"
+
+namespace dlenv::spec {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"env", "envs"};
+const std::vector<std::string> kEnvKeys = {"base",     "apt",     "pip",     "requirements", "shm_size",
+                                           "workdir",  "jupyter", "mounts",  "env"};
+const std::vector<std::string> kMountTableKeys = {"target", "read_only"};
+
+constexpr std::string_view kExampleBase = "dlenv/debian:bookworm";
+constexpr std::string_view kNoProjectHint = "run 'dlenv init' to create one, or pass --project DIR";
+
+// The document being read: where errors point and what relative paths resolve against.
+struct Document {
+  std::string file;  // absolute path, as shown in error locations
+  fs::path dir;      // the project directory
+};
+
+// One key = value of a table.
+struct Entry {
+  const toml::key* key;
+  const toml::node* value;
+};
+
+SourceLocation location(const Document& doc, const toml::source_region& region) {
+  return SourceLocation{doc.file, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+}
+
+std::unexpected<Error> config_error(const Document& doc, const toml::source_region& region, std::string message,
+                                    std::string hint) {
+  return fail(Error(ErrorCode::config, std::move(message), std::move(hint)).at(location(doc, region)));
+}
+
+bool comes_before(const toml::source_region& a, const toml::source_region& b) {
+  if (a.begin.line != b.begin.line) return a.begin.line < b.begin.line;
+  return a.begin.column < b.begin.column;
+}
+
+// toml++ tables are sorted by key; users expect the order they wrote.
+std::vector<Entry> entries_in_file_order(const toml::table& table) {
+  std::vector<Entry> entries;
+  for (const auto& [key, value] : table) entries.push_back(Entry{&key, &value});
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return comes_before(a.key->source(), b.key->source()); });
+  return entries;
+}
+
+// "a string", "an integer", ...: what was found where something else was expected.
+std::string_view describe_type(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+std::unexpected<Error> wrong_type(const Document& doc, const toml::node& node, std::string_view path,
+                                  std::string_view expected, std::string hint) {
+  return config_error(doc, node.source(),
+                      fmt::format("'{}' must be {}, not {}", path, expected, describe_type(node)), std::move(hint));
+}
+
+// The allowed key that `key` is probably a misspelling of; ties go to the earlier candidate.
+std::optional<std::string> suggest_key(std::string_view key, const std::vector<std::string>& candidates) {
+  const std::string lowered = to_lower(key);
+  for (const auto& candidate : candidates)
+    if (candidate == lowered) return candidate;
+  return closest_match(key, candidates);
+}
+
+std::string unknown_key_hint(std::string_view key, const std::vector<std::string>& allowed) {
+  if (auto match = suggest_key(key, allowed)) return fmt::format("did you mean '{}'?", *match);
+  return fmt::format("allowed keys here: {}", join(allowed, ", "));
+}
+
+std::unexpected<Error> unknown_key(const Document& doc, const Entry& entry, std::string_view path,
+                                   const std::vector<std::string>& allowed) {
+  return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", path),
+                      unknown_key_hint(entry.key->str(), allowed));
+}
+
+// An absolute, lexically normal path without a trailing separator. Empty means ".".
+Result<fs::path> absolute_path(const fs::path& path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path.empty() ? fs::path(".") : path, ec);
+  if (ec)
+    return fail(ErrorCode::io, fmt::format("cannot resolve '{}': {}", path.string(), ec.message()),
+                "check that the current folder still exists");
+  absolute = absolute.lexically_normal();
+  if (!absolute.has_filename() && absolute != absolute.root_path()) absolute = absolute.parent_path();
+  return absolute;
+}
+
+// ---- scalar values ----
+
+Result<std::string> read_string(const Document& doc, const toml::node& node, std::string_view path,
+                                std::string hint) {
+  const auto* string = node.as_string();
+  if (!string) return wrong_type(doc, node, path, "a string", std::move(hint));
+  if (string->get().find('\0') != std::string::npos)
+    return config_error(doc, node.source(), fmt::format("'{}' contains a NUL character", path),
+                        "remove the \\u0000 escape");
+  return string->get();
+}
+
+Result<bool> read_bool(const Document& doc, const toml::node& node, std::string_view path, std::string hint) {
+  const auto* boolean = node.as_boolean();
+  if (!boolean) return wrong_type(doc, node, path, "a boolean", std::move(hint));
+  return boolean->get();
+}
+
+Result<std::vector<std::string>> read_string_array(const Document& doc, const toml::node& node,
+                                                   std::string_view path, const std::string& hint) {
+  const auto* array = node.as_array();
+  if (!array) return wrong_type(doc, node, path, "an array of strings", hint);
+  std::vector<std::string> items;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = *array->get(i);
+    if (!item.is_string())
+      return config_error(doc, item.source(),
+                          fmt::format("'{}' must be an array of strings, but item {} is {}", path, i + 1,
+                                      describe_type(item)),
+                          hint);
+    items.push_back(DLENV_TRY(read_string(doc, item, path, hint)));
+  }
+  return items;
+}
+
+// "~/x" -> $HOME/x; relative -> against the project dir; then normalized.
+Result<fs::path> resolve_host_path(const Document& doc, const std::string& text, const toml::source_region& region,
+                                   std::string_view path) {
+  fs::path host;
+  if (text == "~" || text.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    if (!home || !*home)
+      return config_error(doc, region, fmt::format("cannot expand '~' in '{}': HOME is not set", path),
+                          "set HOME, or write the absolute path");
+    host = fs::path(home) / text.substr(std::min<size_t>(2, text.size()));
+  } else if (text.starts_with("~")) {
+    return config_error(doc, region, fmt::format("cannot expand '{}' in '{}'", text, path),
+                        "only '~/' (your home folder) is expanded; write the absolute path instead");
+  } else {
+    host = fs::path(text);
+  }
+  if (host.is_relative()) host = doc.dir / host;
+  host = host.lexically_normal();
+  if (!host.has_filename() && host != host.root_path()) host = host.parent_path();
+  return host;
+}
+
+// An absolute container path other than "/", normalized ("/data/" -> "/data").
+Result<std::string> read_container_path(const Document& doc, const toml::node& node, std::string_view path,
+                                        const std::string& hint) {
+  std::string text = DLENV_TRY(read_string(doc, node, path, hint));
+  if (!text.starts_with("/"))
+    return config_error(doc, node.source(),
+                        fmt::format("'{}' must be an absolute container path, not '{}'", path, text), hint);
+  std::string normal = fs::path(text).lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  if (normal == "/")
+    return config_error(doc, node.source(), fmt::format("'{}' cannot be '/', the container's root", path), hint);
+  return normal;
+}
+
+// ---- environment keys ----
+
+Result<std::string> read_base(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = fmt::format("for example: base = \"{}\"", kExampleBase);
+  std::string base = DLENV_TRY(read_string(doc, node, path, hint));
+  if (!is_valid_image_reference(base))
+    return config_error(
+        doc, node.source(), fmt::format("invalid image reference '{}' in '{}'", base, path),
+        fmt::format("use [registry/]name[:tag][@sha256:digest] with a lowercase name, for example \"{}\"",
+                    kExampleBase));
+  return base;
+}
+
+Result<std::vector<std::string>> read_apt(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: apt = [\"git\", \"python3-numpy\"]";
+  auto packages = DLENV_TRY(read_string_array(doc, node, path, hint));
+  const auto& array = *node.as_array();
+  for (size_t i = 0; i < packages.size(); ++i) {
+    if (!is_valid_apt_package(packages[i]))
+      return config_error(doc, array.get(i)->source(),
+                          fmt::format("invalid apt package '{}' in '{}'", packages[i], path),
+                          "Debian package names use lowercase letters, digits, '+', '.' and '-', optionally "
+                          "followed by =VERSION (e.g. \"curl\" or \"curl=7.88.1-10\")");
+  }
+  return packages;
+}
+
+Result<std::vector<std::string>> read_pip(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: pip = [\"torch==2.3.1\", \"transformers\"]";
+  auto requirements = DLENV_TRY(read_string_array(doc, node, path, hint));
+  const auto& array = *node.as_array();
+  for (size_t i = 0; i < requirements.size(); ++i) {
+    requirements[i] = trim(requirements[i]);
+    if (requirements[i].empty())
+      return config_error(doc, array.get(i)->source(), fmt::format("empty pip requirement in '{}'", path),
+                          "remove it, or write a requirement such as \"numpy>=1.26\"");
+  }
+  return requirements;
+}
+
+Result<fs::path> read_requirements(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: requirements = \"requirements.txt\" (relative to the project folder)";
+  std::string text = DLENV_TRY(read_string(doc, node, path, hint));
+  if (trim(text).empty())
+    return config_error(doc, node.source(), fmt::format("'{}' must not be empty", path), hint);
+  fs::path file = DLENV_TRY(resolve_host_path(doc, text, node.source(), path));
+  std::error_code ec;
+  fs::file_status status = fs::status(file, ec);
+  if (!fs::exists(status))
+    return config_error(doc, node.source(),
+                        fmt::format("requirements file '{}' ({}) does not exist", text, path),
+                        fmt::format("looked for {}; relative paths start at the project folder", file.string()));
+  if (!fs::is_regular_file(status))
+    return config_error(doc, node.source(),
+                        fmt::format("requirements file '{}' ({}) is not a regular file", text, path),
+                        fmt::format("{} must be a pip requirements file", file.string()));
+  return file;
+}
+
+Result<int64_t> read_shm_size(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "use a size such as \"2g\" or \"512m\", or a number of bytes";
+  if (const auto* integer = node.as_integer()) {
+    if (integer->get() <= 0)
+      return config_error(doc, node.source(),
+                          fmt::format("'{}' must be greater than zero, not {}", path, integer->get()), hint);
+    return integer->get();
+  }
+  if (!node.is_string()) return wrong_type(doc, node, path, "a size string or an integer", hint);
+  std::string text = DLENV_TRY(read_string(doc, node, path, hint));
+  std::optional<int64_t> bytes = parse_byte_size(text);
+  if (!bytes) return config_error(doc, node.source(), fmt::format("invalid size '{}' in '{}'", text, path), hint);
+  if (*bytes <= 0)
+    return config_error(doc, node.source(), fmt::format("'{}' must be greater than zero, not '{}'", path, text),
+                        hint);
+  return *bytes;
+}
+
+Result<std::map<std::string, std::string>> read_env_vars(const Document& doc, const toml::node& node,
+                                                         std::string_view path) {
+  if (!node.is_table())
+    return wrong_type(doc, node, path, "a table",
+                      fmt::format("for example: [{}] with MY_VAR = \"1\" on the next line", path));
+  std::map<std::string, std::string> vars;
+  for (const Entry& entry : entries_in_file_order(*node.as_table())) {
+    const std::string name(entry.key->str());
+    const std::string var_path = toml_key_path(path, name);
+    if (!is_valid_env_var_name(name))
+      return config_error(doc, entry.key->source(),
+                          fmt::format("invalid environment variable name '{}' in '{}'", name, path),
+                          "names use letters, digits and '_' and do not start with a digit, e.g. MY_VAR");
+    const toml::node& value = *entry.value;
+    if (const auto* integer = value.as_integer()) {
+      vars[name] = fmt::format("{}", integer->get());
+    } else if (const auto* boolean = value.as_boolean()) {
+      vars[name] = boolean->get() ? "true" : "false";
+    } else if (value.is_string()) {
+      vars[name] = DLENV_TRY(read_string(doc, value, var_path, ""));
+    } else {
+      return wrong_type(doc, value, var_path, "a string, integer or boolean",
+                        fmt::format("quote the value, e.g. {} = \"1\"", toml_key(name)));
+    }
+  }
+  return vars;
+}
+
+// A mount as read, with what later checks need to point at it.
+struct MountEntry {
+  MountSpec spec;
+  toml::source_region target_region;
+  std::string path;  // the dotted path of the mount's key
+};
+
+Result<MountEntry> read_mount(const Document& doc, const Entry& entry, std::string_view mounts_path) {
+  const std::string host_text(entry.key->str());
+  const std::string path = toml_key_path(mounts_path, host_text);
+  const std::string hint = "for example: \"data\" = \"/data\" or \"data\" = { target = \"/data\", read_only = true }";
+  if (trim(host_text).empty())
+    return config_error(doc, entry.key->source(), fmt::format("empty host path in '{}'", mounts_path),
+                        "write the host folder as the key, for example: \"data\" = \"/data\"");
+  MountEntry mount;
+  mount.path = path;
+  mount.spec.host = DLENV_TRY(resolve_host_path(doc, host_text, entry.key->source(), path));
+
+  const toml::node* target = entry.value;
+  std::string target_path = path;
+  if (const auto* table = entry.value->as_table()) {
+    target = nullptr;
+    for (const Entry& option : entries_in_file_order(*table)) {
+      const std::string key(option.key->str());
+      const std::string option_path = toml_key_path(path, key);
+      if (key == "target") {
+        target = option.value;
+        target_path = option_path;
+      } else if (key == "read_only") {
+        mount.spec.read_only = DLENV_TRY(read_bool(doc, *option.value, option_path, "use read_only = true or false"));
+      } else {
+        return unknown_key(doc, option, option_path, kMountTableKeys);
+      }
+    }
+    if (!target)
+      return config_error(doc, entry.value->source(), fmt::format("'{}' is missing the required key 'target'", path),
+                          "for example: \"data\" = { target = \"/data\", read_only = true }");
+  } else if (!entry.value->is_string()) {
+    return wrong_type(doc, *entry.value, path, "a container path or a table", hint);
+  }
+  mount.spec.container = DLENV_TRY(read_container_path(doc, *target, target_path, hint));
+  mount.target_region = target->source();
+  return mount;
+}
+
+Result<std::vector<MountEntry>> read_mounts(const Document& doc, const toml::node& node, std::string_view path) {
+  if (!node.is_table())
+    return wrong_type(doc, node, path, "a table",
+                      fmt::format("for example: [{}] with \"data\" = \"/data\" on the next line", path));
+  std::vector<MountEntry> mounts;
+  for (const Entry& entry : entries_in_file_order(*node.as_table())) {
+    MountEntry mount = DLENV_TRY(read_mount(doc, entry, path));
+    for (const MountEntry& earlier : mounts)
+      if (earlier.spec.container == mount.spec.container)
+        return config_error(doc, mount.target_region,
+                            fmt::format("mount target '{}' ({}) is already used by {}", mount.spec.container,
+                                        mount.path, earlier.path),
+                            "give each mount its own container path");
+    mounts.push_back(std::move(mount));
+  }
+  return mounts;
+}
+
+std::string unknown_env_key_hint(const Entry& entry, std::string_view env_path) {
+  const std::string key(entry.key->str());
+  // [envs.py3.11] makes a table "11" inside envs.py3: the '.' needed quotes.
+  if (!suggest_key(key, kEnvKeys) && entry.value->is_table() && !entry.value->as_table()->is_inline() && env_path.starts_with("envs."))
+    return fmt::format("to use a '.' in an environment name, quote it: [envs.\"{}.{}\"]",
+                       env_path.substr(5), key);
+  return unknown_key_hint(key, kEnvKeys);
+}
+
+// One environment table; `name_key` is where it was named (for locations).
+Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key& name_key, const toml::node& node,
+                         const std::string& path) {
+  if (!node.is_table())
+    return wrong_type(doc, node, path, "a table",
+                      fmt::format("define it as a table: [{}] with base = \"{}\" on the next line", path,
+                                  kExampleBase));
+  EnvSpec env;
+  env.name = std::move(name);
+  env.where = location(doc, name_key.source());
+  bool has_base = false;
+  std::vector<MountEntry> mounts;
+  const toml::node* workdir_node = nullptr;
+
+  for (const Entry& entry : entries_in_file_order(*node.as_table())) {
+    const std::string key(entry.key->str());
+    const std::string key_path = toml_key_path(path, key);
+    const toml::node& value = *entry.value;
+    if (key == "base") {
+      env.base = DLENV_TRY(read_base(doc, value, key_path));
+      has_base = true;
+    } else if (key == "apt") {
+      env.apt = DLENV_TRY(read_apt(doc, value, key_path));
+    } else if (key == "pip") {
+      env.pip = DLENV_TRY(read_pip(doc, value, key_path));
+    } else if (key == "requirements") {
+      env.requirements = DLENV_TRY(read_requirements(doc, value, key_path));
+    } else if (key == "shm_size") {
+      env.shm_size = DLENV_TRY(read_shm_size(doc, value, key_path));
+    } else if (key == "workdir") {
+      env.workdir = DLENV_TRY(read_container_path(doc, value, key_path, "for example: workdir = \"/workspace\""));
+      workdir_node = &value;
+    } else if (key == "jupyter") {
+      env.jupyter = DLENV_TRY(read_bool(doc, value, key_path, "use jupyter = true or jupyter = false (no quotes)"));
+    } else if (key == "mounts") {
+      mounts = DLENV_TRY(read_mounts(doc, value, key_path));
+    } else if (key == "env") {
+      env.env = DLENV_TRY(read_env_vars(doc, value, key_path));
+    } else {
+      return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", key_path),
+                          unknown_env_key_hint(entry, path));
+    }
+  }
+  if (!has_base)
+    return config_error(doc, name_key.source(), fmt::format("'{}' is missing the required key 'base'", path),
+                        fmt::format("add base = \"{}\" (the image to build on)", kExampleBase));
+
+  // The project folder is mounted at workdir; another mount there would hide it.
+  for (MountEntry& mount : mounts) {
+    if (mount.spec.container == env.workdir)
+      return config_error(
+          doc, mount.target_region,
+          fmt::format("mount target '{}' ({}) is the workdir, where the project folder is mounted",
+                      mount.spec.container, mount.path),
+          workdir_node ? fmt::format("choose another container path, or change {}.workdir", path)
+                       : fmt::format("choose another container path, or set {}.workdir", path));
+    env.mounts.push_back(std::move(mount.spec));
+  }
+  return env;
+}
+
+// ---- the whole document ----
+
+const toml::source_region& later_of(const toml::source_region& a, const toml::source_region& b) {
+  return comes_before(a, b) ? b : a;
+}
+
+// "evns" is as close to "env" as to "envs": a table with a base is one environment.
+std::unexpected<Error> unknown_top_level_key(const Document& doc, const Entry& entry) {
+  const std::string key(entry.key->str());
+  const bool looks_like_one_env = entry.value->is_table() && entry.value->as_table()->contains("base");
+  const std::vector<std::string> candidates =
+      looks_like_one_env ? std::vector<std::string>{"env", "envs"} : std::vector<std::string>{"envs", "env"};
+  auto match = suggest_key(key, candidates);
+  return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", toml_key(key)),
+                      match ? fmt::format("did you mean '{}'?", *match)
+                            : fmt::format("allowed keys here: {}", join(kTopLevelKeys, ", ")));
+}
+
+Result<ProjectSpec> read_project(const Document& doc, const toml::table& root) {
+  std::optional<Entry> single_env;  // [env]
+  std::optional<Entry> named_envs;  // [envs.*]
+  for (const Entry& entry : entries_in_file_order(root)) {
+    const std::string key(entry.key->str());
+    if (key == "env") single_env = entry;
+    else if (key == "envs") named_envs = entry;
+    else return unknown_top_level_key(doc, entry);
+  }
+
+  ProjectSpec project;
+  if (single_env) {
+    std::string name = env_name_from_folder(doc.dir.filename().string());
+    if (named_envs) {
+      const auto& second = later_of(single_env->key->source(), named_envs->key->source());
+      const auto* table = named_envs->value->as_table();
+      if (table && table->contains(name))
+        return config_error(doc, second,
+                            fmt::format("duplicate environment '{}': 'env' (named after the project folder) and '{}'",
+                                        name, toml_key_path("envs", name)),
+                            fmt::format("rename [{}], or move [env] to [envs.<name>]", toml_key_path("envs", name)));
+      return config_error(doc, second, "'env' and 'envs' cannot be used together",
+                          fmt::format("[env] is one environment named '{}'; move it to [{}]", name,
+                                      toml_key_path("envs", name)));
+    }
+    project.envs.push_back(DLENV_TRY(read_env(doc, std::move(name), *single_env->key, *single_env->value, "env")));
+  } else if (named_envs) {
+    const auto* table = named_envs->value->as_table();
+    if (!table)
+      return wrong_type(doc, *named_envs->value, "envs", "a table",
+                        fmt::format("define environments as tables: [envs.demo] with base = \"{}\"", kExampleBase));
+    for (const Entry& entry : entries_in_file_order(*table)) {
+      const std::string name(entry.key->str());
+      const std::string path = toml_key_path("envs", name);
+      if (!is_valid_env_name(name))
+        return config_error(doc, entry.key->source(), fmt::format("invalid environment name '{}' in 'envs'", name),
+                            fmt::format("names are 1-63 lowercase letters, digits, '_', '.' or '-', starting with "
+                                        "a letter or digit; for example '{}'",
+                                        env_name_from_folder(name)));
+      project.envs.push_back(DLENV_TRY(read_env(doc, name, *entry.key, *entry.value, path)));
+    }
+  }
+
+  if (project.envs.empty()) {
+    const std::string hint = fmt::format("add one, for example [envs.demo] with base = \"{}\"", kExampleBase);
+    if (named_envs) return config_error(doc, named_envs->key->source(), "no environments defined", hint);
+    return fail(Error(ErrorCode::config, "no environments defined", hint).at(SourceLocation{doc.file, 1, 1}));
+  }
+  return project;
+}
+
+// toml++ descriptions start with a capital ("Error while parsing ...") and may span lines.
+std::string one_line_lowercase(std::string_view text) {
+  std::string line = trim(text);
+  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  if (!line.empty()) line[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(line[0])));
+  return line;
+}
+
+}  // namespace
+
+Result<ProjectSpec> parse_project(std::string_view text, const fs::path& file) {
+  fs::path absolute_file = DLENV_TRY(absolute_path(file));
+  Document doc{absolute_file.string(), absolute_file.parent_path()};
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(doc.file));
+  } catch (const toml::parse_error& error) {
+    return fail(Error(ErrorCode::config, "invalid TOML: " + one_line_lowercase(error.description()),
+                      "fix the TOML syntax at this line and column")
+                    .at(location(doc, error.source())));
+  }
+  ProjectSpec project = DLENV_TRY(read_project(doc, root));
+  project.file = absolute_file;
+  project.dir = doc.dir;
+  return project;
+}
+
+Result<ProjectSpec> load_project(const fs::path& path) {
+  fs::path target = DLENV_TRY(absolute_path(path));
+  std::error_code ec;
+  fs::file_status status = fs::status(target, ec);
+  if (!fs::exists(status))
+    return fail(ErrorCode::not_found, fmt::format("project path '{}' does not exist", target.string()),
+                "pass a project folder or its dlenv.toml");
+  fs::path file = target;
+  if (fs::is_directory(status)) {
+    file = target / kProjectFileName;
+    if (!fs::is_regular_file(fs::status(file, ec)))
+      return fail(ErrorCode::not_found, fmt::format("no {} in '{}'", kProjectFileName, target.string()),
+                  std::string(kNoProjectHint));
+  } else if (!fs::is_regular_file(status)) {
+    return fail(ErrorCode::config, fmt::format("'{}' is not a regular file", target.string()),
+                "pass a project folder or its dlenv.toml");
+  }
+  // Symlinks resolved: the same project has the same identity however it is reached.
+  if (fs::path canonical = fs::canonical(file, ec); !ec) file = canonical;
+  auto text = read_file(file);
+  if (!text) {
+    Error error = std::move(text).error();
+    if (error.hint.empty()) error.hint = "check that the file is readable";
+    return fail(std::move(error));
+  }
+  return parse_project(*text, file);
+}
+
+Result<fs::path> find_project_file(const fs::path& start) {
+  const fs::path first = DLENV_TRY(absolute_path(start));
+  for (fs::path dir = first;; dir = dir.parent_path()) {
+    std::error_code ec;
+    fs::path candidate = dir / kProjectFileName;
+    if (fs::is_regular_file(fs::status(candidate, ec))) return candidate;
+    if (dir == dir.parent_path()) break;
+  }
+  return fail(ErrorCode::not_found,
+              fmt::format("no {} in '{}' or any parent folder", kProjectFileName, first.string()),
+              std::string(kNoProjectHint));
+}
+
+}  // namespace dlenv::spec

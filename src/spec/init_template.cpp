@@ -1,0 +1,64 @@
+// The dlenv.toml that `dlenv init` writes. Commented-out settings are written as "#key = ..."
+// (no space after '#') so that removing the '#' yields valid TOML; prose comments use "# ".
+#include "spec/loader.hpp"
+#include "spec/toml_text.hpp"
+
+namespace dlenv::spec {
+
+namespace {
+
+// @TABLE@ is the environment's table name, @BASE@ the quoted base image.
+constexpr std::string_view kTemplate =
+    R"(# dlenv.toml: the reproducible development environments of this project.
+# Each [envs.<name>] table is one environment, built as a container image with this
+# folder mounted inside. Host paths are relative to this file's folder.
+
+[@TABLE@]
+# The image to build on (required): [registry/]name[:tag][@sha256:digest].
+base = @BASE@
+
+# Debian packages installed with apt-get; a version is pinned with "name=version".
+#apt = ["git", "python3-numpy"]
+
+# Python packages installed with pip, as requirement strings.
+#pip = ["torch==2.3.1", "transformers"]
+
+# A pip requirements file, relative to this folder; it must exist.
+#requirements = "requirements.txt"
+
+# Size of /dev/shm ("512m", "2g" or a number of bytes); data loaders need plenty.
+# Default: "2g".
+#shm_size = "4g"
+
+# Where this folder is mounted in the container (an absolute path). Default: "/workspace".
+#workdir = "/workspace"
+
+# Install jupyter-server, ipykernel and debugpy so editors can attach. Default: true.
+#jupyter = false
+
+# Extra folders to mount: "host path" = "container path". A host path may be relative,
+# absolute or start with "~/"; a value may also be { target = "...", read_only = true }.
+#[@TABLE@.mounts]
+#"data" = "/data"
+#"~/datasets" = { target = "/datasets", read_only = true }
+
+# Extra environment variables set in the container.
+#[@TABLE@.env]
+#HF_HOME = "/workspace/.cache/huggingface"
+)";
+
+void replace_all(std::string& text, std::string_view placeholder, std::string_view value) {
+  for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
+    text.replace(at, placeholder.size(), value);
+}
+
+}  // namespace
+
+std::string init_template(std::string_view env_name, std::string_view base) {
+  std::string text(kTemplate);
+  replace_all(text, "@TABLE@", toml_key_path("envs", env_name));
+  replace_all(text, "@BASE@", toml_string(base));
+  return text;
+}
+
+}  // namespace dlenv::spec
