@@ -55,7 +55,7 @@ int report(const Error& error, const Common& common, TerminalProgress* progress 
 // Runs `body` with a Context over the real engine; maps its error to an exit code.
 template <class Body>
 int with_context(const Common& common, Body&& body) {
-  TerminalProgress progress(common.quiet || common.json);
+  TerminalProgress progress(common.quiet);
   auto host = host::probe_host();
   if (!host) return report(host.error(), common, &progress);
   auto engine = engine::make_docker_engine(engine::resolve_endpoint());

@@ -46,8 +46,10 @@ engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<st
   return spec;
 }
 
-// True when the existing container was made from this plan with these ports.
-bool matches(const engine::ContainerInfo& c, const plan::EnvPlan& plan, const std::map<std::string, int>& ports) {
+// True when the existing container was made from this plan, image and ports.
+bool matches(const engine::ContainerInfo& c, const plan::EnvPlan& plan, const std::string& image_id,
+             const std::map<std::string, int>& ports) {
+  if (c.image_id != image_id) return false;
   auto hash = c.labels.find(plan::label::spec_hash);
   if (hash == c.labels.end() || hash->second != plan.spec_hash) return false;
   for (const auto& [service, port] : ports) {
@@ -123,6 +125,8 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, base->id));
   DLENV_TRY_VOID(ensure_images(ctx, env.name, plan.build));
   DLENV_TRY_VOID(check_interrupt());
+  auto image = DLENV_TRY(engine.inspect_image(plan.run.image));
+  if (!image) return fail(ErrorCode::engine_api, fmt::format("image {} is missing after the build", plan.run.image), "run 'dlenv up' again");
 
   // Host side: secrets and the directories the mounts need, owned by the user.
   std::string token;
@@ -149,7 +153,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
     for (const auto& p : plan.run.ports) ports[p.service] = DLENV_TRY(store->lease_port(plan.env_key, p.service, range, usable));
 
     auto existing = DLENV_TRY(engine.inspect_container(name));
-    if (existing && !matches(*existing, plan, ports)) {
+    if (existing && !matches(*existing, plan, image->id, ports)) {
       ctx.progress().phase(env.name, "re-creating the container (its settings changed)");
       DLENV_TRY_VOID(engine.remove_container(name, true));
       existing.reset();

@@ -142,6 +142,8 @@ c.ServerApp.open_browser = False
 c.ServerApp.allow_remote_access = False
 c.ServerApp.base_url = os.environ.get("DLENV_JUPYTER_BASE_URL", "/")
 c.ServerApp.root_dir = os.environ.get("DLENV_WORKDIR", os.path.expanduser("~"))
+# The container runs as the host user; that is root only when root ran dlenv.
+c.ServerApp.allow_root = os.getuid() == 0
 )PY";
 }
 

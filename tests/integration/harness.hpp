@@ -1,0 +1,167 @@
+#pragma once
+// Integration harness: runs the built dlenv binary against the real engine, each test in its
+// own project directory, DLENV_HOME, cache and port range, and removes what it made.
+// Without an engine the tests skip, except under CI (CI=true), where they fail.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "util/subprocess.hpp"
+
+namespace dlenv::itest {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+  json parsed() const { return json::parse(out); }
+};
+
+inline bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
+}
+
+// Runs a program, capturing output; fails the test when it cannot start.
+inline Outcome sh(const std::vector<std::string>& argv, std::string stdin_data = {}) {
+  SubprocessOptions o;
+  o.stdin_data = std::move(stdin_data);
+  o.timeout = std::chrono::minutes(20);
+  auto r = run_process(argv, o);
+  if (!r) {
+    ADD_FAILURE() << "cannot run " << argv[0] << ": " << r.error().describe();
+    return {};
+  }
+  return {r->exit_code, r->out, r->err};
+}
+
+inline bool engine_answers() {
+  auto r = sh({"curl", "-fsS", "--unix-socket", "/var/run/docker.sock", "http://engine/_ping"});
+  return r.code == 0 && r.out == "OK";
+}
+
+inline std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+class DlenvTest : public ::testing::Test {
+ protected:
+  fs::path root;       // everything this test makes on the host
+  fs::path project;    // root/project
+  fs::path home;       // DLENV_HOME
+  fs::path cache;      // DLENV_CACHE_HOME
+  std::string port_range = "31000-31999";
+  std::string run_as;  // run dlenv as this user (runuser) when set
+
+  static void SetUpTestSuite() {
+    if (!engine_answers()) return;
+    auto r = sh({DLENV_BINARY, "-q", "base", "bootstrap", "debian:bookworm"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+
+  void SetUp() override {
+    if (!engine_answers()) {
+      if (in_ci()) FAIL() << "CI=true but no container engine answers on /var/run/docker.sock";
+      GTEST_SKIP() << "no container engine answers on /var/run/docker.sock (outside CI: skipped)";
+    }
+    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    root = fs::temp_directory_path() / ("dlenv-it-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    project = root / "project";
+    home = root / "state";
+    cache = root / "cache";
+    fs::create_directories(project);
+    ::chmod(root.c_str(), 0755);
+  }
+
+  void TearDown() override {
+    if (root.empty()) return;
+    // Remove every container made for this test's projects.
+    auto ids = sh({"docker", "ps", "-aq", "--filter", "label=dlenv.managed=1"});
+    for (const auto& id : split_lines(ids.out)) {
+      auto label = sh({"docker", "inspect", "-f", "{{index .Config.Labels \"dlenv.project\"}}", id});
+      if (label.out.rfind(root.string(), 0) == 0) sh({"docker", "rm", "-f", id});
+    }
+    fs::remove_all(root);
+  }
+
+  static std::vector<std::string> split_lines(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string line;
+    while (std::getline(ss, line))
+      if (!line.empty()) out.push_back(line);
+    return out;
+  }
+
+  std::vector<std::string> env_args() const {
+    return {"env", "DLENV_HOME=" + home.string(), "DLENV_CACHE_HOME=" + cache.string(), "DLENV_PORT_RANGE=" + port_range};
+  }
+
+  // Runs dlenv with this test's state, optionally as `run_as`.
+  Outcome dlenv(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {}) {
+    std::vector<std::string> argv;
+    if (!run_as.empty()) argv = {"runuser", "-u", run_as, "--"};
+    for (auto& a : env_args()) argv.push_back(a);
+    for (auto& e : extra_env) argv.push_back(e);
+    argv.push_back(DLENV_BINARY);
+    for (auto& a : args) argv.push_back(a);
+    return sh(argv);
+  }
+
+  void write_project(const std::string& toml, const fs::path& dir = {}) {
+    write_text((dir.empty() ? project : dir) / "dlenv.toml", toml);
+  }
+
+  // `up` that must succeed; returns its one JSON object per environment.
+  std::vector<json> up(const std::vector<std::string>& envs = {}, const fs::path& dir = {}) {
+    std::vector<std::string> args = {"up", "--json", "--project", (dir.empty() ? project : dir).string()};
+    for (auto& e : envs) args.push_back(e);
+    auto r = dlenv(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<json> out;
+    for (const auto& line : split_lines(r.out)) out.push_back(json::parse(line));
+    return out;
+  }
+
+  json ls() {
+    auto r = dlenv({"ls", "--json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? json::parse(r.out) : json::array();
+  }
+
+  // HTTP status of a GET with optional extra headers.
+  static int http_status(const std::string& url, const std::vector<std::string>& headers = {}) {
+    std::vector<std::string> argv = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"};
+    for (const auto& h : headers) {
+      argv.push_back("-H");
+      argv.push_back(h);
+    }
+    argv.push_back(url);
+    auto r = sh(argv);
+    return r.out.empty() ? -1 : std::stoi(r.out);
+  }
+};
+
+}  // namespace dlenv::itest

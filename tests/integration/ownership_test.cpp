@@ -1,0 +1,92 @@
+// The user's files stay the user's: an ordinary (non-root) user runs dlenv, and what the
+// container writes into the project and the caches is theirs on the host. Through sudo
+// (SUDO_UID/SUDO_GID), the same holds for the sudo user.
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include "harness.hpp"
+
+namespace dlenv::itest {
+namespace {
+
+constexpr const char* kUser = "dlenv-it-user";
+
+struct Account {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Creates the ordinary test user (once), in the engine socket's group so it may use it.
+Account ordinary_user() {
+  if (!::getpwnam(kUser)) {
+    auto r = sh({"useradd", "--create-home", "--shell", "/bin/sh", kUser});
+    EXPECT_EQ(r.code, 0) << r.err;
+  }
+  struct stat sock {};
+  if (::stat("/var/run/docker.sock", &sock) == 0 && sock.st_gid != 0) {
+    if (auto* g = ::getgrgid(sock.st_gid)) sh({"usermod", "-aG", g->gr_name, kUser});
+  }
+  auto* pw = ::getpwnam(kUser);
+  return pw ? Account{pw->pw_uid, pw->pw_gid} : Account{};
+}
+
+class OwnershipTest : public DlenvTest {
+ protected:
+  void SetUp() override {
+    DlenvTest::SetUp();
+    if (IsSkipped()) return;
+    if (::getuid() != 0) GTEST_SKIP() << "creating a test user needs root";
+    account = ordinary_user();
+    ASSERT_NE(account.uid, 0u);
+  }
+  void give_to_user(const fs::path& p) {
+    sh({"chown", "-R", std::to_string(account.uid) + ":" + std::to_string(account.gid), p.string()});
+  }
+  Account account;
+};
+
+TEST_F(OwnershipTest, FilesWrittenInsideBelongToTheOrdinaryUserWhoRanDlenv) {
+  give_to_user(root);
+  write_project("[envs.mine]\nbase = \"dlenv/debian:bookworm\"\n");
+  give_to_user(project);
+  run_as = kUser;
+  auto envs = up();
+  ASSERT_EQ(envs.size(), 1u);
+  EXPECT_EQ(envs[0]["user"]["uid"], account.uid);
+  auto r = dlenv({"exec", "mine", "--project", project.string(), "--", "sh", "-c",
+                  "id -u; echo $HOME; touch $HOME/ok; echo data > /workspace/written.txt; mkdir -p /workspace/sub; "
+                  "echo x > /dlenv/cache/huggingface/model.bin; sudo true 2>/dev/null && echo sudo-worked || echo no-sudo"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::to_string(account.uid) + "\n/home/" + kUser + "\nno-sudo\n");
+  struct stat st {};
+  for (const fs::path& p : {project / "written.txt", project / "sub", cache / "huggingface" / "model.bin", cache / "pip",
+                            home / "state.db"}) {
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, account.uid) << p;
+    EXPECT_EQ(st.st_gid, account.gid) << p;
+  }
+  auto passwd = dlenv({"exec", "mine", "--project", project.string(), "--", "sh", "-c", "getent passwd $(id -u)"});
+  EXPECT_EQ(passwd.out.substr(0, std::string(kUser).size() + 1), std::string(kUser) + ":") << passwd.out;
+}
+
+TEST_F(OwnershipTest, ThroughSudoTheSudoUserOwnsTheFiles) {
+  write_project("[envs.viasudo]\nbase = \"dlenv/debian:bookworm\"\n");
+  give_to_user(project);
+  // What sudo sets for the command it runs as root.
+  auto r = dlenv({"up", "--json", "--project", project.string()},
+                 {"SUDO_UID=" + std::to_string(account.uid), "SUDO_GID=" + std::to_string(account.gid), "SUDO_USER=" + std::string(kUser)});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["user"]["uid"], account.uid);
+  auto w = dlenv({"exec", "viasudo", "--project", project.string(), "--", "sh", "-c", "echo hi > /workspace/by-sudo.txt"},
+                 {"SUDO_UID=" + std::to_string(account.uid), "SUDO_GID=" + std::to_string(account.gid)});
+  ASSERT_EQ(w.code, 0) << w.err;
+  struct stat st {};
+  for (const fs::path& p : {project / "by-sudo.txt", home / "state.db", home / "secrets", cache / "torch"}) {
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, account.uid) << p;
+  }
+}
+
+}  // namespace
+}  // namespace dlenv::itest

@@ -1,0 +1,238 @@
+// `dlenv up` against the real engine: Jupyter with a token, loopback ports, idempotence,
+// secrets kept out of sight, down/up/rm, exec, and errors that create nothing.
+#include <sys/stat.h>
+
+#include "harness.hpp"
+
+namespace dlenv::itest {
+namespace {
+
+const char* kDemo = R"(
+[envs.demo]
+base = "dlenv/debian:bookworm"
+apt = ["python3-numpy"]
+[envs.demo.env]
+MY_VAR = "42"
+)";
+
+std::string api_status(const json& env) {
+  std::string url = env["jupyter"]["url"];
+  return url.substr(0, url.find('?')) + "api/status";
+}
+
+std::string token_of(const json& env) {
+  std::string url = env["jupyter"]["url"];
+  return url.substr(url.find("token=") + 6);
+}
+
+class UpTest : public DlenvTest {};
+
+TEST_F(UpTest, JupyterAnswersWithTheTokenAndRefusesWithout) {
+  write_project(kDemo);
+  auto envs = up();
+  ASSERT_EQ(envs.size(), 1u);
+  const auto& e = envs[0];
+  EXPECT_EQ(e["name"], "demo");
+  EXPECT_EQ(e["project"], project.string());
+  EXPECT_EQ(e["state"], "running");
+  EXPECT_EQ(e["user"]["uid"], ::getuid());
+  int port = e["ports"]["jupyter"];
+  EXPECT_GE(port, 31000);
+  EXPECT_LE(port, 31999);
+  std::string token = token_of(e);
+  EXPECT_GE(token.size(), 48u);  // at least 24 random bytes, hex
+  EXPECT_EQ(http_status(api_status(e), {"Authorization: token " + token}), 200);
+  EXPECT_EQ(http_status(api_status(e)), 403);
+  EXPECT_EQ(http_status(api_status(e), {"Authorization: token wrong"}), 403);
+  EXPECT_EQ(http_status(api_status(e), {"Authorization: token " + token, "Host: evil.example.com"}), 403);
+}
+
+TEST_F(UpTest, UpAgainChangesNothing) {
+  write_project(kDemo);
+  auto first = up();
+  auto second = up();
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(first[0]["container_id"], second[0]["container_id"]);
+  EXPECT_EQ(first[0]["jupyter"]["url"], second[0]["jupyter"]["url"]);
+  auto r = dlenv({"url", "demo", "--project", project.string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string(first[0]["jupyter"]["url"]) + "\n");
+}
+
+TEST_F(UpTest, TokenStaysOutOfInspectProcessesLabelsAndLogs) {
+  write_project(kDemo);
+  auto e = up().at(0);
+  std::string token = token_of(e);
+  auto inspect = sh({"docker", "inspect", e["container"]});
+  ASSERT_EQ(inspect.code, 0);
+  EXPECT_EQ(inspect.out.find(token), std::string::npos) << "token in docker inspect";
+  auto image = sh({"docker", "image", "inspect", e["image"]});
+  EXPECT_EQ(image.out.find(token), std::string::npos) << "token in the image";
+  auto ps = sh({"ps", "-eo", "args"});
+  EXPECT_EQ(ps.out.find(token), std::string::npos) << "token in a process's argv";
+  auto top = sh({"docker", "top", e["container"], "-eo", "args"});
+  EXPECT_EQ(top.out.find(token), std::string::npos) << "token in the container's argv";
+  auto env = sh({"docker", "exec", e["container"], "cat", "/proc/1/environ"});
+  EXPECT_EQ(env.out.find(token), std::string::npos);
+  auto logs = dlenv({"logs", "demo", "--project", project.string()});
+  EXPECT_EQ(logs.code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("Jupyter Server"), std::string::npos) << logs.out << logs.err;
+  EXPECT_EQ((logs.out + logs.err).find(token), std::string::npos) << "token in dlenv logs";
+  auto raw_logs = sh({"docker", "logs", e["container"]});
+  EXPECT_EQ((raw_logs.out + raw_logs.err).find(token), std::string::npos) << "token in docker logs";
+  // The file it comes from is the user's alone.
+  fs::path token_file = home / "secrets" / std::string(e["container"]) / "jupyter_token";
+  struct stat st {};
+  ASSERT_EQ(::stat(token_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(token_file.parent_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST_F(UpTest, PortsArePublishedOnLoopbackOnly) {
+  write_project(kDemo);
+  auto e = up().at(0);
+  auto bindings = sh({"docker", "inspect", "-f", "{{json .HostConfig.PortBindings}}", e["container"]});
+  auto parsed = json::parse(bindings.out);
+  ASSERT_FALSE(parsed.empty());
+  for (auto& [port, list] : parsed.items())
+    for (auto& b : list) EXPECT_EQ(b["HostIp"], "127.0.0.1") << port;
+  // From a non-loopback address of this machine the port is closed.
+  auto addrs = sh({"hostname", "-I"});
+  std::stringstream ss(addrs.out);
+  std::string addr;
+  int checked = 0;
+  while (ss >> addr) {
+    if (addr.find(':') != std::string::npos) continue;
+    int port = e["ports"]["jupyter"];
+    auto r = sh({"curl", "-s", "-o", "/dev/null", "--max-time", "3", "http://" + addr + ":" + std::to_string(port) + "/"});
+    EXPECT_NE(r.code, 0) << "reachable on " << addr;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST_F(UpTest, ContainerRunsAsTheUserWithTheSettingsOfTheProjectFile) {
+  write_project(kDemo);
+  auto e = up().at(0);
+  auto info = json::parse(sh({"docker", "inspect", e["container"]}).out).at(0);
+  EXPECT_EQ(info["Config"]["User"], std::to_string(::getuid()) + ":" + std::to_string(::getgid()));
+  EXPECT_EQ(info["HostConfig"]["ShmSize"], int64_t{2} * 1024 * 1024 * 1024);
+  auto secopt = info["HostConfig"]["SecurityOpt"].dump();
+  EXPECT_NE(secopt.find("no-new-privileges"), std::string::npos);
+  auto r = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "echo $MY_VAR $PIP_CACHE_DIR $HF_HOME $TORCH_HOME; pwd"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "42 /dlenv/cache/pip /dlenv/cache/huggingface /dlenv/cache/torch\n/workspace\n");
+  auto numpy = dlenv({"exec", "demo", "--project", project.string(), "--", "python3", "-c", "import numpy; print('ok')"});
+  EXPECT_EQ(numpy.out, "ok\n") << numpy.err;
+  auto shm = dlenv({"exec", "demo", "--project", project.string(), "--", "df", "-B1", "--output=size", "/dev/shm"});
+  EXPECT_NE(shm.out.find("2147483648"), std::string::npos) << shm.out;
+}
+
+TEST_F(UpTest, ExecPassesTheExitCodeThrough) {
+  write_project(kDemo);
+  up();
+  EXPECT_EQ(dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "exit 7"}).code, 7);
+  EXPECT_EQ(dlenv({"exec", "demo", "--project", project.string(), "--", "true"}).code, 0);
+  auto out = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "echo out; echo err >&2"});
+  EXPECT_EQ(out.out, "out\n");
+  EXPECT_EQ(out.err, "err\n");
+}
+
+TEST_F(UpTest, DownThenUpKeepsThePorts) {
+  write_project(kDemo);
+  auto first = up().at(0);
+  auto down = dlenv({"down", "demo", "--project", project.string()});
+  ASSERT_EQ(down.code, 0) << down.err;
+  auto listed = ls();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["state"], "stopped");
+  EXPECT_EQ(listed[0]["ports"], first["ports"]);
+  auto second = up().at(0);
+  EXPECT_EQ(second["ports"], first["ports"]);
+  EXPECT_EQ(second["jupyter"]["url"], first["jupyter"]["url"]);
+  EXPECT_EQ(http_status(api_status(second), {"Authorization: token " + token_of(second)}), 200);
+}
+
+TEST_F(UpTest, RmLeavesNoContainerButKeepsProjectFilesAndCaches) {
+  write_project(kDemo);
+  auto e = up().at(0);
+  auto w = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "echo kept > /workspace/notes.txt; echo c > /dlenv/cache/pip/marker"});
+  ASSERT_EQ(w.code, 0) << w.err;
+  auto r = dlenv({"rm", "demo", "--project", project.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(sh({"docker", "inspect", e["container"]}).code, 0);
+  EXPECT_TRUE(ls().empty());
+  EXPECT_EQ(read_text(project / "notes.txt"), "kept\n");
+  EXPECT_EQ(read_text(cache / "pip" / "marker"), "c\n");
+  EXPECT_EQ(dlenv({"url", "demo", "--project", project.string()}).code, 7);  // not_found
+}
+
+TEST_F(UpTest, LsRebuildsTheSameViewAfterTheDatabaseIsDeleted) {
+  write_project(R"(
+[envs.one]
+base = "dlenv/debian:bookworm"
+[envs.two]
+base = "dlenv/debian:bookworm"
+jupyter = false
+)");
+  up();
+  ASSERT_EQ(dlenv({"down", "two", "--project", project.string()}).code, 0);
+  auto before = ls();
+  ASSERT_EQ(before.size(), 2u);
+  for (const char* f : {"state.db", "state.db-wal", "state.db-shm"}) fs::remove(home / f);
+  auto after = ls();
+  EXPECT_EQ(after, before);
+  // The rebuilt store keeps the ports: the next up does not move them.
+  auto again = up({"one"});
+  EXPECT_EQ(again.at(0)["ports"], before[0]["ports"]);
+}
+
+TEST_F(UpTest, AnInvalidProjectFileCreatesNothing) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nshm_size = \"lots\"\n");
+  auto r = dlenv({"up", "--project", project.string()});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find((project / "dlenv.toml").string() + ":3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint:"), std::string::npos) << r.err;
+  EXPECT_TRUE(ls().empty());
+  EXPECT_FALSE(fs::exists(home / "secrets"));
+}
+
+TEST_F(UpTest, AMissingBaseImageSaysHowToMakeIt) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:nosuchsuite\"\n");
+  auto r = dlenv({"up", "--project", project.string()});
+  EXPECT_EQ(r.code, 7) << r.err;
+  EXPECT_NE(r.err.find("dlenv base bootstrap debian:nosuchsuite"), std::string::npos) << r.err;
+}
+
+TEST_F(UpTest, NoEngineNamesTheSocketAndWhatToDo) {
+  auto r = dlenv({"ls"}, {"DOCKER_HOST=unix://" + (root / "missing.sock").string()});
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_NE(r.err.find((root / "missing.sock").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint:"), std::string::npos) << r.err;
+}
+
+TEST_F(UpTest, ProjectsWithTheSameInputsShareImagesAndRequirementsRebuildOnlyTheirLayers) {
+  fs::path other = root / "other";
+  const char* toml = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\napt = [\"python3-numpy\"]\nrequirements = \"requirements.txt\"\n";
+  write_text(project / "requirements.txt", "# nothing yet\n");
+  write_text(other / "requirements.txt", "# nothing yet\n");
+  write_project(toml);
+  write_project(toml, other);
+  auto a = up({}, project).at(0);
+  auto r = dlenv({"up", "--project", other.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("building"), std::string::npos) << "the second project rebuilt a layer:\n" << r.err;
+  write_text(other / "requirements.txt", "# changed\n");
+  r = dlenv({"up", "--project", other.string(), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("system layer"), std::string::npos);
+  EXPECT_NE(r.err.find("(cached)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("building project layer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("building user layer"), std::string::npos) << r.err;
+  EXPECT_NE(json::parse(r.out)["image"], a["image"]);
+}
+
+}  // namespace
+}  // namespace dlenv::itest

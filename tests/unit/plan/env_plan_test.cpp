@@ -1,0 +1,211 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "fixtures.hpp"
+#include "plan/env_plan.hpp"
+
+using namespace dlenv;
+using dlenv::testing::sample_host;
+using dlenv::testing::sample_project;
+
+namespace {
+
+const char* kBaseId = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+plan::EnvPlan make(const spec::ProjectSpec& p, const host::HostFacts& h = sample_host(), const std::string& base_id = kBaseId) {
+  auto r = plan::make_env_plan(p, p.envs.front(), h, base_id);
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().describe());
+  return *r;
+}
+
+std::vector<std::string> tags(const plan::EnvPlan& p) {
+  std::vector<std::string> out;
+  for (const auto& l : p.build.layers) out.push_back(l.tag);
+  return out;
+}
+
+bool has_env(const plan::RunPlan& run, const std::string& kv) {
+  return std::find(run.env.begin(), run.env.end(), kv) != run.env.end();
+}
+
+struct TempFile {
+  std::filesystem::path path;
+  explicit TempFile(const std::string& content) {
+    path = std::filesystem::temp_directory_path() / ("dlenv-plan-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::ofstream(path) << content;
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+  static int& counter() { static int c = 0; return c; }
+};
+
+}  // namespace
+
+TEST(EnvPlan, LayersGoFromSystemToUserAndChainParents) {
+  auto p = make(sample_project());
+  ASSERT_EQ(p.build.layers.size(), 2u);  // no pip, no requirements: no project layer
+  EXPECT_EQ(p.build.layers[0].kind, plan::LayerKind::system);
+  EXPECT_EQ(p.build.layers[0].parent, "dlenv/debian:bookworm");
+  EXPECT_EQ(p.build.layers[1].kind, plan::LayerKind::user);
+  EXPECT_EQ(p.build.layers[1].parent, p.build.layers[0].tag);
+  EXPECT_EQ(p.run.image, p.build.layers.back().tag);
+  EXPECT_TRUE(p.build.layers[0].tag.starts_with("dlenv/system:"));
+  EXPECT_EQ(p.build.layers[0].tag.size(), std::string("dlenv/system:").size() + 16);
+}
+
+TEST(EnvPlan, TwoProjectsWithTheSameInputsShareEveryLayer) {
+  auto a = make(sample_project("/srv/a"));
+  auto b = make(sample_project("/srv/b"));
+  EXPECT_EQ(tags(a), tags(b));
+  EXPECT_NE(a.run.container_name, b.run.container_name);
+}
+
+TEST(EnvPlan, DifferentPipListsShareOnlyTheSystemLayer) {
+  auto pa = sample_project("/srv/a");
+  pa.envs[0].pip = {"rich==13.7.1"};
+  auto pb = sample_project("/srv/b");
+  pb.envs[0].pip = {"tqdm"};
+  auto a = make(pa), b = make(pb);
+  ASSERT_EQ(a.build.layers.size(), 3u);
+  EXPECT_EQ(a.build.layers[0].tag, b.build.layers[0].tag);
+  EXPECT_NE(a.build.layers[1].tag, b.build.layers[1].tag);
+  EXPECT_NE(a.build.layers[2].tag, b.build.layers[2].tag);
+}
+
+TEST(EnvPlan, ChangingRequirementsRebuildsOnlyWhatFollows) {
+  TempFile first("numpy\n"), second("numpy\nscipy\n");
+  auto p = sample_project();
+  p.envs[0].requirements = first.path;
+  auto a = make(p);
+  p.envs[0].requirements = second.path;
+  auto b = make(p);
+  ASSERT_EQ(a.build.layers.size(), 3u);
+  EXPECT_EQ(a.build.layers[0].tag, b.build.layers[0].tag);
+  EXPECT_NE(a.build.layers[1].tag, b.build.layers[1].tag);
+  EXPECT_NE(a.build.layers[2].tag, b.build.layers[2].tag);
+  EXPECT_EQ(*b.build.layers[1].requirements_text, "numpy\nscipy\n");
+}
+
+TEST(EnvPlan, MissingRequirementsFileIsAnError) {
+  auto p = sample_project();
+  p.envs[0].requirements = "/nonexistent/requirements.txt";
+  auto r = plan::make_env_plan(p, p.envs[0], sample_host(), kBaseId);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+}
+
+TEST(EnvPlan, AptOrderAndDuplicatesDoNotChangeTheSystemLayer) {
+  auto pa = sample_project();
+  pa.envs[0].apt = {"b", "a", "a"};
+  auto pb = sample_project();
+  pb.envs[0].apt = {"a", "b"};
+  EXPECT_EQ(make(pa).build.layers[0].tag, make(pb).build.layers[0].tag);
+  pb.envs[0].apt = {"a", "b", "c"};
+  EXPECT_NE(make(pa).build.layers[0].tag, make(pb).build.layers[0].tag);
+}
+
+TEST(EnvPlan, ARebuiltBaseChangesEveryTag) {
+  auto p = sample_project();
+  auto a = make(p, sample_host(), kBaseId);
+  auto b = make(p, sample_host(), "sha256:2222");
+  for (size_t i = 0; i < a.build.layers.size(); ++i) EXPECT_NE(a.build.layers[i].tag, b.build.layers[i].tag);
+}
+
+TEST(EnvPlan, AnotherUserSharesAllButTheUserLayer) {
+  auto p = sample_project();
+  auto a = make(p, sample_host(1000, 1000, "ada"));
+  auto b = make(p, sample_host(1001, 1001, "bob"));
+  EXPECT_EQ(a.build.layers[0].tag, b.build.layers[0].tag);
+  EXPECT_NE(a.build.layers[1].tag, b.build.layers[1].tag);
+  EXPECT_EQ(b.build.layers[1].user.home, "/home/bob");
+  EXPECT_NE(a.run.container_name, b.run.container_name);
+}
+
+TEST(EnvPlan, RootKeepsRootsHome) {
+  auto p = make(sample_project(), sample_host(0, 0, "root"));
+  EXPECT_EQ(p.build.layers.back().user.home, "/root");
+  EXPECT_EQ(p.run.user, "0:0");
+}
+
+TEST(EnvPlan, RunsAsTheUserWithoutNewPrivileges) {
+  auto p = make(sample_project());
+  EXPECT_EQ(p.run.user, "1000:1000");
+  EXPECT_EQ(p.run.security_opt, std::vector<std::string>{"no-new-privileges"});
+  EXPECT_TRUE(has_env(p.run, "HOME=/home/ada"));
+  EXPECT_TRUE(has_env(p.run, "USER=ada"));
+}
+
+TEST(EnvPlan, PublishesJupyterOnLoopbackOnly) {
+  auto p = make(sample_project());
+  ASSERT_EQ(p.run.ports.size(), 1u);
+  EXPECT_EQ(p.run.ports[0].service, "jupyter");
+  EXPECT_EQ(p.run.ports[0].host_ip, "127.0.0.1");
+  EXPECT_EQ(p.run.ports[0].container_port, 8888);
+  EXPECT_EQ(p.run.jupyter_base_url, "/dlenv/demo/");
+}
+
+TEST(EnvPlan, NoJupyterMeansNoPortAndNoBaseUrl) {
+  auto proj = sample_project();
+  proj.envs[0].jupyter = false;
+  auto p = make(proj);
+  EXPECT_TRUE(p.run.ports.empty());
+  EXPECT_TRUE(p.run.jupyter_base_url.empty());
+  EXPECT_FALSE(p.build.layers[0].jupyter);
+}
+
+TEST(EnvPlan, MountsProjectCachesAndSecrets) {
+  auto proj = sample_project();
+  proj.envs[0].mounts.push_back({"/data/imagenet", "/data", true});
+  auto p = make(proj);
+  auto find = [&](const std::string& target) {
+    return std::find_if(p.run.mounts.begin(), p.run.mounts.end(), [&](const auto& m) { return m.target == target; });
+  };
+  ASSERT_NE(find("/workspace"), p.run.mounts.end());
+  EXPECT_EQ(find("/workspace")->source, "/srv/projects/vision");
+  ASSERT_NE(find("/data"), p.run.mounts.end());
+  EXPECT_TRUE(find("/data")->read_only);
+  ASSERT_NE(find("/dlenv/cache/pip"), p.run.mounts.end());
+  EXPECT_EQ(find("/dlenv/cache/pip")->source, "/home/ada/.cache/pip");
+  EXPECT_EQ(find("/dlenv/cache/huggingface")->source, "/home/ada/.cache/huggingface");
+  EXPECT_EQ(find("/dlenv/cache/torch")->source, "/home/ada/.cache/torch");
+  ASSERT_NE(find("/run/dlenv/secrets"), p.run.mounts.end());
+  EXPECT_TRUE(find("/run/dlenv/secrets")->read_only);
+  EXPECT_TRUE(has_env(p.run, "PIP_CACHE_DIR=/dlenv/cache/pip"));
+  EXPECT_TRUE(has_env(p.run, "HF_HOME=/dlenv/cache/huggingface"));
+  EXPECT_TRUE(has_env(p.run, "TORCH_HOME=/dlenv/cache/torch"));
+}
+
+TEST(EnvPlan, ShmDefaultsToTwoGiB) {
+  EXPECT_EQ(make(sample_project()).run.shm_size, int64_t{2} * 1024 * 1024 * 1024);
+}
+
+TEST(EnvPlan, SpecHashFollowsRunSettingsNotProjectFileOrder) {
+  auto proj = sample_project();
+  auto a = make(proj);
+  EXPECT_EQ(a.spec_hash, make(proj).spec_hash);
+  proj.envs[0].env["MY_VAR"] = "1";
+  auto b = make(proj);
+  EXPECT_NE(a.spec_hash, b.spec_hash);
+  EXPECT_EQ(tags(a), tags(b));  // env vars do not rebuild images
+  EXPECT_EQ(b.run.labels.at(plan::label::spec_hash), b.spec_hash);
+}
+
+TEST(EnvPlan, LabelsIdentifyTheEnvironment) {
+  auto p = make(sample_project());
+  EXPECT_EQ(p.run.labels.at(plan::label::managed), "1");
+  EXPECT_EQ(p.run.labels.at(plan::label::env), "demo");
+  EXPECT_EQ(p.run.labels.at(plan::label::project), "/srv/projects/vision");
+  EXPECT_EQ(p.run.labels.at(plan::label::owner), "1000");
+  EXPECT_EQ(p.run.labels.at(plan::label::user), "1000:1000");
+  EXPECT_EQ(p.env_key, "/srv/projects/vision#demo");
+}
+
+TEST(EnvPlan, ContainerNamesAreStableAndDistinct) {
+  EXPECT_EQ(plan::container_name(1000, "/p", "a"), plan::container_name(1000, "/p", "a"));
+  EXPECT_NE(plan::container_name(1000, "/p", "a"), plan::container_name(1001, "/p", "a"));
+  EXPECT_NE(plan::container_name(1000, "/p", "a"), plan::container_name(1000, "/q", "a"));
+  EXPECT_TRUE(plan::container_name(1000, "/p", "a").starts_with("dlenv-a-"));
+}

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "golden.hpp"
+#include "plan/build_plan.hpp"
+#include "render/build_context.hpp"
+#include "render/scripts.hpp"
+
+using namespace dlenv;
+using dlenv::testing::expect_golden;
+
+namespace {
+
+plan::ImageLayer layer(plan::LayerKind kind) {
+  plan::ImageLayer l;
+  l.kind = kind;
+  l.parent = kind == plan::LayerKind::system ? "dlenv/debian:bookworm" : "dlenv/system:0123456789abcdef";
+  l.content_hash = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface";
+  l.tag = std::string("dlenv/") + std::string(plan::to_string(kind)) + ":feedfacefeedface";
+  return l;
+}
+
+const render::RenderedFile* file(const render::BuildContext& ctx, const std::string& path) {
+  auto it = std::find_if(ctx.files.begin(), ctx.files.end(), [&](const auto& f) { return f.path == path; });
+  return it == ctx.files.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+TEST(RenderSystemLayer, DebianWithJupyterAndPackages) {
+  auto l = layer(plan::LayerKind::system);
+  l.apt = {"python3-numpy", "python3-torch"};
+  auto ctx = render::render_layer(l);
+  EXPECT_EQ(ctx.files.front().path, "Dockerfile");
+  expect_golden("system-bookworm-jupyter.Dockerfile", ctx.dockerfile());
+  ASSERT_NE(file(ctx, "dlenv-entrypoint"), nullptr);
+  EXPECT_EQ(file(ctx, "dlenv-entrypoint")->mode, 0755u);
+  ASSERT_NE(file(ctx, "jupyter_server_config.py"), nullptr);
+}
+
+TEST(RenderSystemLayer, WithoutJupyterHasNoJupyterConfig) {
+  auto l = layer(plan::LayerKind::system);
+  l.jupyter = false;
+  auto ctx = render::render_layer(l);
+  expect_golden("system-no-jupyter.Dockerfile", ctx.dockerfile());
+  EXPECT_EQ(file(ctx, "jupyter_server_config.py"), nullptr);
+  EXPECT_EQ(ctx.dockerfile().find("jupyter_server_config"), std::string::npos);
+}
+
+TEST(RenderProjectLayer, PipAndRequirements) {
+  auto l = layer(plan::LayerKind::project);
+  l.pip = {"rich==13.7.1", "torch>=2.3"};
+  l.requirements_text = "numpy\n";
+  auto ctx = render::render_layer(l);
+  expect_golden("project-pip-requirements.Dockerfile", ctx.dockerfile());
+  ASSERT_NE(file(ctx, "requirements.txt"), nullptr);
+  EXPECT_EQ(file(ctx, "requirements.txt")->content, "numpy\n");
+}
+
+TEST(RenderUserLayer, OrdinaryUser) {
+  auto l = layer(plan::LayerKind::user);
+  l.user = {1000, 1000, "ada", "/home/ada"};
+  auto ctx = render::render_layer(l);
+  expect_golden("user-1000.Dockerfile", ctx.dockerfile());
+  EXPECT_NE(ctx.dockerfile().find("USER 1000:1000\n"), std::string::npos);
+}
+
+TEST(RenderScripts, GoldenScripts) {
+  expect_golden("install-system.sh", render::install_system_script());
+  expect_golden("install-python.sh", render::install_python_script());
+  expect_golden("add-user.sh", render::add_user_script());
+  expect_golden("entrypoint.sh", render::entrypoint_script());
+  expect_golden("jupyter_server_config.py", render::jupyter_server_config());
+}
+
+TEST(RenderScripts, JupyterTokenComesFromTheMountedFileOnly) {
+  auto config = render::jupyter_server_config();
+  EXPECT_NE(config.find("/run/dlenv/secrets/jupyter_token"), std::string::npos);
+  EXPECT_NE(config.find("allow_remote_access = False"), std::string::npos);
+  EXPECT_EQ(config.find("JUPYTER_TOKEN"), std::string::npos);
+  EXPECT_EQ(render::entrypoint_script().find("token"), std::string::npos);
+}
+
+TEST(RenderScripts, NoSudoAnywhere) {
+  auto l = layer(plan::LayerKind::user);
+  l.user = {1000, 1000, "ada", "/home/ada"};
+  auto ctx = render::render_layer(l);
+  for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("NOPASSWD"), std::string::npos) << f.path;
+  EXPECT_NE(render::add_user_script().find("rm -f \"/etc/sudoers.d/$name\""), std::string::npos);
+}
