@@ -1,9 +1,16 @@
 #include "ops/context.hpp"
 
+#include "engine/http_probe.hpp"
 #include "ops/ownership.hpp"
 #include "util/files.hpp"
 
 namespace dlenv::ops {
+
+HttpProbe Context::default_http_probe() {
+  return [](const std::string& url, const std::vector<std::string>& headers) {
+    return engine::http_get_status(url, headers, std::chrono::milliseconds(2000));
+  };
+}
 
 Result<store::Store*> Context::store() {
   if (!store_) {

@@ -3,7 +3,9 @@
 // report progress. Use cases take a Context, return data, and never print.
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "host/host_facts.hpp"
@@ -26,6 +28,9 @@ class SilentProgress final : public Progress {
   void detail(std::string_view, std::string_view) override {}
 };
 
+// Answers the HTTP status of a GET (readiness of a service in a container).
+using HttpProbe = std::function<Result<int>(const std::string& url, const std::vector<std::string>& headers)>;
+
 class Context {
  public:
   Context(engine::Engine& engine, host::HostFacts host, Progress& progress)
@@ -34,6 +39,9 @@ class Context {
   engine::Engine& engine() { return engine_; }
   const host::HostFacts& host() const { return host_; }
   Progress& progress() { return progress_; }
+  // The readiness probe; plain HTTP from this host unless a test replaces it.
+  const HttpProbe& http_probe() const { return probe_; }
+  void set_http_probe(HttpProbe probe) { probe_ = std::move(probe); }
   // Opens the state database on first use (creating DLENV_HOME, owned by the user).
   Result<store::Store*> store();
 
@@ -42,6 +50,8 @@ class Context {
   host::HostFacts host_;
   Progress& progress_;
   std::unique_ptr<store::Store> store_;
+  HttpProbe probe_ = default_http_probe();
+  static HttpProbe default_http_probe();
 };
 
 }  // namespace dlenv::ops

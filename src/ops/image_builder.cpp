@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ops/locks.hpp"
 #include "plan/env_plan.hpp"
 #include "render/build_context.hpp"
 #include "util/digest.hpp"
@@ -29,6 +30,8 @@ Status ensure_images(Context& ctx, const std::string& subject, const plan::Build
     auto kind = std::string(plan::to_string(layer.kind));
     auto rendered = render::render_layer(layer);
     auto rendered_hash = context_hash(rendered);
+    // Concurrent `up`s that need the same layer build it once: the others wait, then find it.
+    auto lock = DLENV_TRY(lock_named(ctx, "layer-" + layer.content_hash.substr(0, 16)));
     // The tag names the inputs; the context hash label catches a changed recipe under the same tag.
     auto existing = DLENV_TRY(engine.inspect_image(layer.tag));
     if (existing && !rebuild_rest) {

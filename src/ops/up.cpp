@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/http_probe.hpp"
 #include "ops/env_views.hpp"
 #include "ops/image_builder.hpp"
+#include "ops/locks.hpp"
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
 #include "ops/project_lookup.hpp"
@@ -84,7 +84,7 @@ Status wait_for_jupyter(Context& ctx, const std::string& env_name, const std::st
   ctx.progress().phase(env_name, "waiting for Jupyter");
   for (int attempt = 0;; ++attempt) {
     DLENV_TRY_VOID(check_interrupt());
-    auto status = engine::http_get_status(url, {"Authorization: token " + token}, std::chrono::milliseconds(2000));
+    auto status = ctx.http_probe()(url, {"Authorization: token " + token});
     if (status && *status == 200) return {};
     if (attempt % 10 == 9) {
       auto info = DLENV_TRY(ctx.engine().inspect_container(container));
@@ -123,6 +123,8 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
                     .at(env.where));
   }
   auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, base->id));
+  // One `up` of this environment at a time: a second waits and then finds it running.
+  auto env_lock = DLENV_TRY(lock_named(ctx, plan.run.container_name));
   DLENV_TRY_VOID(ensure_images(ctx, env.name, plan.build));
   DLENV_TRY_VOID(check_interrupt());
   auto image = DLENV_TRY(engine.inspect_image(plan.run.image));

@@ -145,10 +145,15 @@ class DlenvTest : public ::testing::Test {
     return out;
   }
 
+  // This test's environments from `dlenv ls --json` (the user may have others).
   json ls() {
     auto r = dlenv({"ls", "--json"});
     EXPECT_EQ(r.code, 0) << r.err;
-    return r.code == 0 ? json::parse(r.out) : json::array();
+    json mine = json::array();
+    if (r.code != 0) return mine;
+    for (const auto& e : json::parse(r.out))
+      if (std::string(e["project"]).rfind(root.string(), 0) == 0) mine.push_back(e);
+    return mine;
   }
 
   // HTTP status of a GET with optional extra headers.

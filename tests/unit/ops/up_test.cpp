@@ -1,0 +1,210 @@
+// ops::up / ls / down / rm over FakeEngine: what reaches the engine, port leases, labels,
+// idempotence, conflicts. The real engine runs the same flows in tests/integration.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "engine/fake_engine.hpp"
+#include "ops/lifecycle.hpp"
+#include "ops/ls.hpp"
+#include "ops/up.hpp"
+#include "plan/env_plan.hpp"
+
+using namespace dlenv;
+namespace fs = std::filesystem;
+
+namespace {
+
+class OpsUpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    root = fs::temp_directory_path() / ("dlenv-ops-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    fs::create_directories(root / "project");
+    host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
+    host.paths.data_dir = root / "state";
+    host.paths.cache_dir = root / "cache";
+    host.ports = {41000, 41009};
+    base_id = engine.add_image("dlenv/debian:bookworm");
+    ctx = std::make_unique<ops::Context>(engine, host, progress);
+    ctx->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
+      probed_urls.push_back(url);
+      probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());
+      return 200;
+    });
+  }
+  void TearDown() override { fs::remove_all(root); }
+
+  void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
+  std::vector<ops::EnvView> up(std::vector<std::string> envs = {}) {
+    auto r = ops::up(*ctx, {root / "project", envs});
+    EXPECT_TRUE(r) << (r ? "" : r.error().describe());
+    return r ? *r : std::vector<ops::EnvView>{};
+  }
+
+  fs::path root;
+  host::HostFacts host;
+  engine::FakeEngine engine;
+  ops::SilentProgress progress;
+  std::unique_ptr<ops::Context> ctx;
+  std::string base_id;
+  std::vector<std::string> probed_urls, probed_headers;
+};
+
+const char* kOne = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n";
+
+TEST_F(OpsUpTest, BuildsEveryLayerThenCreatesAndStartsTheContainer) {
+  write_project(kOne);
+  auto views = up();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(engine.builds.size(), 2u);  // system, user
+  EXPECT_EQ(engine.count_calls("create_container"), 1u);
+  EXPECT_EQ(engine.count_calls("start_container"), 1u);
+  EXPECT_EQ(views[0].state, "running");
+  EXPECT_EQ(views[0].ports.at("jupyter"), 41000);
+  ASSERT_EQ(probed_urls.size(), 1u);
+  EXPECT_EQ(probed_urls[0], "http://127.0.0.1:41000/dlenv/demo/api/status");
+}
+
+TEST_F(OpsUpTest, ContainerSpecPublishesOnLoopbackAndCarriesNoToken) {
+  write_project(kOne);
+  auto v = up().at(0);
+  auto spec = engine.spec_of(v.container);
+  ASSERT_TRUE(spec);
+  ASSERT_EQ(spec->ports.size(), 1u);
+  EXPECT_EQ(spec->ports[0].host_ip, "127.0.0.1");
+  EXPECT_EQ(spec->ports[0].host_port, 41000);
+  EXPECT_EQ(spec->ports[0].container_port, "8888/tcp");
+  EXPECT_EQ(spec->labels.at("dlenv.port.jupyter"), "41000");
+  std::string token = v.jupyter_url.substr(v.jupyter_url.find("token=") + 6);
+  ASSERT_EQ(token.size(), 64u);
+  for (const auto& e : spec->env) EXPECT_EQ(e.find(token), std::string::npos) << e;
+  for (const auto& [k, val] : spec->labels) EXPECT_EQ(val.find(token), std::string::npos) << k;
+  for (const auto& c : spec->cmd) EXPECT_EQ(c.find(token), std::string::npos);
+  EXPECT_EQ(probed_headers.at(0), "Authorization: token " + token);
+  EXPECT_EQ(spec->user, std::to_string(::getuid()) + ":" + std::to_string(::getgid()));
+  EXPECT_EQ(spec->security_opt, std::vector<std::string>{"no-new-privileges"});
+}
+
+TEST_F(OpsUpTest, UpAgainBuildsAndCreatesNothing) {
+  write_project(kOne);
+  auto first = up().at(0);
+  auto second = up().at(0);
+  EXPECT_EQ(engine.builds.size(), 2u);
+  EXPECT_EQ(engine.count_calls("create_container"), 1u);
+  EXPECT_EQ(engine.count_calls("start_container"), 1u);
+  EXPECT_EQ(first.jupyter_url, second.jupyter_url);
+  EXPECT_EQ(first.container_id, second.container_id);
+}
+
+TEST_F(OpsUpTest, ChangedSettingsReCreateTheContainerOnTheSamePort) {
+  write_project(kOne);
+  auto first = up().at(0);
+  write_project(std::string(kOne) + "[envs.demo.env]\nX = \"1\"\n");
+  auto second = up().at(0);
+  EXPECT_EQ(engine.count_calls("create_container"), 2u);
+  EXPECT_NE(first.container_id, second.container_id);
+  EXPECT_EQ(first.ports, second.ports);
+  EXPECT_EQ(engine.builds.size(), 2u);  // env vars do not touch images
+}
+
+TEST_F(OpsUpTest, DistinctEnvironmentsGetDistinctPorts) {
+  write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\n[envs.c]\nbase = \"dlenv/debian:bookworm\"\n");
+  auto views = up();
+  std::set<int> ports;
+  for (const auto& v : views) ports.insert(v.ports.at("jupyter"));
+  EXPECT_EQ(ports, (std::set<int>{41000, 41001, 41002}));
+  EXPECT_EQ(engine.builds.size(), 2u);  // shared layers are built once
+}
+
+TEST_F(OpsUpTest, APortSomeoneElsePublishesIsSkipped) {
+  // Another container (not dlenv's) already publishes 41000.
+  engine::ContainerSpec other;
+  other.name = "someone-else";
+  other.image = "dlenv/debian:bookworm";
+  other.ports = {{"80/tcp", "127.0.0.1", 41000}};
+  ASSERT_TRUE(engine.create_container(other));
+  ASSERT_TRUE(engine.start_container("someone-else"));
+  write_project(kOne);
+  EXPECT_EQ(up().at(0).ports.at("jupyter"), 41001);
+}
+
+TEST_F(OpsUpTest, APortConflictAtStartMovesTheLeaseAndRetries) {
+  write_project(kOne);
+  engine.failures["start_container"] =
+      Error(ErrorCode::conflict, "Bind for 127.0.0.1:41000 failed: port is already allocated").retry();
+  // While the engine keeps refusing, up retries on other ports and then gives up.
+  auto r = ops::up(*ctx, {root / "project", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::conflict);
+  EXPECT_GE(engine.count_calls("create_container"), 2u) << "a port conflict must be retried with a new port";
+  // Once it stops refusing, the lease has moved off the refused port.
+  engine.failures.erase("start_container");
+  auto v = up().at(0);
+  EXPECT_NE(v.ports.at("jupyter"), 41000);
+}
+
+TEST_F(OpsUpTest, AMissingBaseImageIsNotFoundWithABootstrapHint) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:trixie\"\n");
+  auto r = ops::up(*ctx, {root / "project", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_NE(r.error().hint.find("dlenv base bootstrap debian:trixie"), std::string::npos);
+  EXPECT_EQ(engine.count_calls("create_container"), 0u);
+}
+
+TEST_F(OpsUpTest, AnUnknownEnvironmentNameSuggestsTheClosestOne) {
+  write_project(kOne);
+  auto r = ops::up(*ctx, {root / "project", {"dmeo"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_EQ(r.error().hint, "did you mean 'demo'?");
+}
+
+TEST_F(OpsUpTest, NoEngineFailsBeforeAnythingIsCreated) {
+  write_project(kOne);
+  engine.available = false;
+  auto r = ops::up(*ctx, {root / "project", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::engine_unavailable);
+  EXPECT_FALSE(fs::exists(host.paths.data_dir / "secrets"));
+}
+
+TEST_F(OpsUpTest, LsRebuildsFromLabelsAfterTheDatabaseIsDeleted) {
+  write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\n");
+  up();
+  ASSERT_TRUE(ops::down(*ctx, root / "project", "b"));
+  auto before = ops::ls(*ctx, {});
+  ASSERT_TRUE(before);
+  ctx.reset();
+  for (const char* f : {"state.db", "state.db-wal", "state.db-shm"}) fs::remove(host.paths.data_dir / f);
+  ctx = std::make_unique<ops::Context>(engine, host, progress);
+  auto after = ops::ls(*ctx, {});
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ((*after)[i].name, (*before)[i].name);
+    EXPECT_EQ((*after)[i].state, (*before)[i].state);
+    EXPECT_EQ((*after)[i].ports, (*before)[i].ports);
+    EXPECT_EQ((*after)[i].jupyter_url, (*before)[i].jupyter_url);
+  }
+  EXPECT_EQ((*after)[1].state, "stopped");
+}
+
+TEST_F(OpsUpTest, DownKeepsPortsAndRmReleasesThem) {
+  write_project(kOne);
+  auto first = up().at(0);
+  ASSERT_TRUE(ops::down(*ctx, root / "project", "demo"));
+  EXPECT_EQ(up().at(0).ports, first.ports);
+  ASSERT_TRUE(ops::rm(*ctx, root / "project", "demo"));
+  auto listed = ops::ls(*ctx, {});
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  EXPECT_FALSE(engine.inspect_container(first.container).value());
+}
+
+}  // namespace
