@@ -44,7 +44,7 @@ base = @BASE@
 
 # Extra environment variables set in the container.
 #[@TABLE@.env]
-#HF_HOME = "/workspace/.cache/huggingface"
+#WANDB_MODE = "offline"
 )";
 
 void replace_all(std::string& text, std::string_view placeholder, std::string_view value) {

@@ -66,7 +66,7 @@ TEST(InitTemplate, EnabledSettingsParseToTheirValues) {
   EXPECT_EQ(env.mounts[0].host, scratch.path() / "proj" / "data");
   EXPECT_EQ(env.mounts[1].host, fs::path("/home/tester/datasets"));
   EXPECT_TRUE(env.mounts[1].read_only);
-  EXPECT_EQ(env.env.at("HF_HOME"), "/workspace/.cache/huggingface");
+  EXPECT_EQ(env.env.at("WANDB_MODE"), "offline");
 }
 
 TEST(InitTemplate, QuotesNamesAndValuesThatNeedIt) {
