@@ -12,6 +12,7 @@
 #include "ops/ls.hpp"
 #include "ops/up.hpp"
 #include "plan/env_plan.hpp"
+#include "scratch_dir.hpp"
 
 using namespace dlenv;
 namespace fs = std::filesystem;
@@ -21,9 +22,7 @@ namespace {
 class OpsUpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root = fs::temp_directory_path() / ("dlenv-ops-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
-    fs::remove_all(root);
+    root = scratch.path();
     fs::create_directories(root / "project");
     host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
     host.paths.data_dir = root / "state";
@@ -37,8 +36,6 @@ class OpsUpTest : public ::testing::Test {
       return 200;
     });
   }
-  void TearDown() override { fs::remove_all(root); }
-
   void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
   std::vector<ops::EnvView> up(std::vector<std::string> envs = {}) {
     auto r = ops::up(*ctx, {root / "project", envs});
@@ -46,6 +43,7 @@ class OpsUpTest : public ::testing::Test {
     return r ? *r : std::vector<ops::EnvView>{};
   }
 
+  dlenv::testing::ScratchDir scratch;
   fs::path root;
   host::HostFacts host;
   engine::FakeEngine engine;

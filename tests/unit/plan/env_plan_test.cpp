@@ -1,11 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "fixtures.hpp"
+#include "scratch_dir.hpp"
 #include "plan/env_plan.hpp"
 
 using namespace dlenv;
@@ -32,15 +30,6 @@ bool has_env(const plan::RunPlan& run, const std::string& kv) {
   return std::find(run.env.begin(), run.env.end(), kv) != run.env.end();
 }
 
-struct TempFile {
-  std::filesystem::path path;
-  explicit TempFile(const std::string& content) {
-    path = std::filesystem::temp_directory_path() / ("dlenv-plan-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::ofstream(path) << content;
-  }
-  ~TempFile() { std::filesystem::remove(path); }
-  static int& counter() { static int c = 0; return c; }
-};
 
 }  // namespace
 
@@ -76,11 +65,11 @@ TEST(EnvPlan, DifferentPipListsShareOnlyTheSystemLayer) {
 }
 
 TEST(EnvPlan, ChangingRequirementsRebuildsOnlyWhatFollows) {
-  TempFile first("numpy\n"), second("numpy\nscipy\n");
+  dlenv::testing::ScratchDir dir;
   auto p = sample_project();
-  p.envs[0].requirements = first.path;
+  p.envs[0].requirements = dir.write("first.txt", "numpy\n");
   auto a = make(p);
-  p.envs[0].requirements = second.path;
+  p.envs[0].requirements = dir.write("second.txt", "numpy\nscipy\n");
   auto b = make(p);
   ASSERT_EQ(a.build.layers.size(), 3u);
   EXPECT_EQ(a.build.layers[0].tag, b.build.layers[0].tag);
