@@ -4,6 +4,8 @@
 # tests with CTest. Extra arguments go to ctest (e.g. -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The ownership tests create an ordinary user and run dlenv as it: that needs root.
+if [ "$(id -u)" -ne 0 ]; then exec sudo --preserve-env=CI,DOCKER_HOST "$0" "$@"; fi
 scripts/dev-setup.sh
 scripts/build.sh
 for suite in bookworm bullseye trixie; do
