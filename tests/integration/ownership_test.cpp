@@ -90,3 +90,22 @@ TEST_F(OwnershipTest, ThroughSudoTheSudoUserOwnsTheFiles) {
 
 }  // namespace
 }  // namespace dlenv::itest
+
+namespace dlenv::itest {
+namespace {
+
+class SocketPermissionTest : public DlenvTest {};
+
+TEST_F(SocketPermissionTest, AUserWithoutAccessToTheSocketIsToldWhichSocketAndWhatToDo) {
+  if (::getuid() != 0) GTEST_SKIP() << "switching users needs root";
+  run_as = "nobody";
+  ::chmod(root.c_str(), 0777);
+  auto r = dlenv({"ls"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.err.find("unix:///var/run/docker.sock"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint: run dlenv with sudo"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dlenv::itest
