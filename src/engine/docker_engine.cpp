@@ -482,6 +482,10 @@ void write_all(int fd, std::string_view data) {
 
 }  // namespace
 
+bool is_api_version(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+}
+
 // ---- DockerEngine ------------------------------------------------------------------------
 
 DockerEngine::DockerEngine(Endpoint endpoint) : http_(std::move(endpoint)) {}
@@ -504,10 +508,8 @@ Result<EngineInfo> DockerEngine::negotiate() {
   }
   if (to_lower(string_at(member(body, "Platform"), "Name")).find("podman") != std::string::npos) info.podman = true;
 
-  const bool usable_version = !info.api_version.empty() &&
-                              info.api_version.find_first_not_of("0123456789.") == std::string::npos;
   std::lock_guard lock(negotiation_mutex_);
-  api_prefix_ = usable_version ? "/v" + info.api_version : "";
+  api_prefix_ = is_api_version(info.api_version) ? "/v" + info.api_version : "";
   info_ = info;
   return info;
 }
@@ -515,7 +517,15 @@ Result<EngineInfo> DockerEngine::negotiate() {
 Result<std::string> DockerEngine::versioned(std::string_view path) {
   {
     std::lock_guard lock(negotiation_mutex_);
-    if (info_) return api_prefix_ + std::string(path);
+    if (info_ || !api_prefix_.empty()) return api_prefix_ + std::string(path);
+  }
+  // /_ping answers with the API version in a header and costs the engine far less than
+  // /version (which asks every component); fall back to /version when the header is absent.
+  auto ping = DLENV_TRY(http_.send(with_timeout(HttpRequest::get("/_ping"), kPingTimeout)));
+  if (ping.ok() && is_api_version(ping.api_version)) {
+    std::lock_guard lock(negotiation_mutex_);
+    api_prefix_ = "/v" + ping.api_version;
+    return api_prefix_ + std::string(path);
   }
   DLENV_TRY_VOID(negotiate());
   std::lock_guard lock(negotiation_mutex_);

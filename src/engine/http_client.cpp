@@ -16,16 +16,19 @@
 #include "util/text.hpp"
 
 namespace dlenv::engine::detail {
+
+void ensure_curl_initialized() {
+  // dlenv speaks plain HTTP only (unix socket, tcp:// as http, loopback probes): skipping
+  // the TLS initialisation keeps every command's start-up short.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_NOTHING); });
+}
+
 namespace {
 
 constexpr long kConnectTimeoutMs = 5000;
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr size_t kMaxRejectedBody = 1024 * 1024;
-
-void ensure_curl_initialized() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct CurlDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -198,6 +201,9 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
                     .retry());
   }
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  curl_header* api_version = nullptr;
+  if (curl_easy_header(handle, "Api-Version", 0, CURLH_HEADER, -1, &api_version) == CURLHE_OK && api_version)
+    response.api_version = api_version->value;
   if (response.content_type.empty()) {
     char* content_type = nullptr;
     curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);

@@ -47,6 +47,7 @@ struct HttpResponse {
   long status = 0;
   std::string body;          // whole body; for stream(): only when status is not 2xx
   std::string content_type;
+  std::string api_version;   // the engine's "Api-Version" header, when it sent one
   bool ok() const { return status >= 200 && status < 300; }
 };
 
@@ -89,6 +90,9 @@ class HttpClient {
 
 // Percent-encodes everything except RFC 3986 unreserved characters (and `keep`).
 std::string url_encode(std::string_view text, std::string_view keep = {});
+
+// libcurl's global initialisation, once per process (plain HTTP only, no TLS).
+void ensure_curl_initialized();
 
 // Error for a transport failure reaching the engine at `endpoint` (shared with exec_attached).
 Error unreachable_error(const Endpoint& endpoint, const std::string& reason, int os_errno);

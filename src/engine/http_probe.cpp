@@ -1,5 +1,7 @@
 #include "engine/http_probe.hpp"
 
+#include "engine/http_client.hpp"
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -15,8 +17,7 @@ size_t discard_body(char*, size_t size, size_t count, void*) { return size * cou
 
 Result<int> http_get_status(const std::string& url, const std::vector<std::string>& headers,
                             std::chrono::milliseconds timeout) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  detail::ensure_curl_initialized();
 
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return fail(ErrorCode::internal, "cannot create an HTTP handle (curl_easy_init failed)");

@@ -99,6 +99,8 @@ std::string configured_apt_mirror(const std::filesystem::path& etc_apt) {
   return "http://deb.debian.org/debian";
 }
 
+std::string apt_mirror() { return env("DLENV_APT_MIRROR").value_or(configured_apt_mirror()); }
+
 Result<HostFacts> probe_host() {
   HostFacts facts;
   facts.user = DLENV_TRY(invoking_user());
@@ -113,7 +115,6 @@ Result<HostFacts> probe_host() {
   if (auto range = env("DLENV_PORT_RANGE")) facts.ports = DLENV_TRY(parse_port_range(*range));
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) == 0) facts.hostname = name;
-  facts.apt_mirror = env("DLENV_APT_MIRROR").value_or(configured_apt_mirror());
   return facts;
 }
 

@@ -36,7 +36,6 @@ struct HostFacts {
   Paths paths;
   PortRange ports;         // DLENV_PORT_RANGE=FIRST-LAST
   std::string hostname;
-  std::string apt_mirror;  // DLENV_APT_MIRROR, else the first Debian URI in /etc/apt/sources*
 };
 
 // Probes the host. Fails only on an invalid override (usage error naming the variable).
@@ -50,5 +49,8 @@ Result<PortRange> parse_port_range(std::string_view text);
 
 // The Debian archive URI configured for apt on this machine, or deb.debian.org's.
 std::string configured_apt_mirror(const std::filesystem::path& etc_apt = "/etc/apt");
+
+// DLENV_APT_MIRROR, else configured_apt_mirror(). Read when needed, not at every probe.
+std::string apt_mirror();
 
 }  // namespace dlenv::host

@@ -45,7 +45,7 @@ Result<BootstrapResult> bootstrap_base(Context& ctx, const BootstrapOptions& opt
 
   auto tmpdir = std::filesystem::temp_directory_path();
   TempFile tarball{tmpdir / fmt::format("dlenv-bootstrap-{}-{}.tar", suite, random_hex(6))};
-  const auto& mirror = ctx.host().apt_mirror;
+  const auto mirror = host::apt_mirror();
   ctx.progress().phase(result.image, fmt::format("bootstrapping Debian {} from {} with mmdebstrap", suite, mirror));
   SubprocessOptions run;
   run.capture_stdout = true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "ops/env_views.hpp"
 #include "plan/env_plan.hpp"
@@ -17,6 +18,8 @@ Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options) {
   std::vector<EnvView> views;
   std::set<std::string> live_keys;
   auto* store = DLENV_TRY(ctx.store());
+  std::set<std::tuple<int, std::string, std::string>> leased;
+  for (const auto& l : DLENV_TRY(store->all_ports())) leased.insert({l.port, l.env_key, l.service});
   for (const auto& c : containers) {
     auto view = view_of_container(c, ctx.host());
     if (view.owned) {
@@ -28,7 +31,8 @@ Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options) {
                               view.state, 0};
       if (!previous || previous->state != record.state || previous->container_id != record.container_id)
         DLENV_TRY_VOID(store->put_env(record));
-      for (const auto& [service, port] : view.ports) DLENV_TRY_VOID(store->adopt_port({port, key, service}));
+      for (const auto& [service, port] : view.ports)
+        if (!leased.count({port, key, service})) DLENV_TRY_VOID(store->adopt_port({port, key, service}));
     }
     views.push_back(std::move(view));
   }
