@@ -31,11 +31,6 @@ Result<Running> running(Context& ctx, const std::filesystem::path& project, cons
   return Running{target, info};
 }
 
-std::string label_or(const engine::Labels& labels, const std::string& key) {
-  auto it = labels.find(key);
-  return it == labels.end() ? "" : it->second;
-}
-
 }  // namespace
 
 Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env) {

@@ -8,14 +8,10 @@
 #include "util/text.hpp"
 
 namespace dlenv::ops {
-namespace {
-
-std::string label_or(const engine::Labels& labels, const std::string& key, std::string fallback = {}) {
+std::string label_or(const engine::Labels& labels, const std::string& key, std::string fallback) {
   auto it = labels.find(key);
   return it == labels.end() ? fallback : it->second;
 }
-
-}  // namespace
 
 std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token) {
   std::string url = fmt::format("http://127.0.0.1:{}{}", port, base_url.empty() ? "/" : base_url);

@@ -9,6 +9,9 @@
 
 namespace dlenv::ops {
 
+// The value of `key` in `labels`, or `fallback`.
+std::string label_or(const engine::Labels& labels, const std::string& key, std::string fallback = {});
+
 // "http://127.0.0.1:PORT/BASE/?token=T" (no token part when `token` is empty).
 std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token);
 

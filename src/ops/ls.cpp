@@ -27,7 +27,7 @@ Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options) {
       live_keys.insert(key);
       auto previous = DLENV_TRY(store->get_env(key));
       store::EnvRecord record{key, view.project, view.name, c.name, c.id, c.image,
-                              c.labels.count(plan::label::spec_hash) ? c.labels.at(plan::label::spec_hash) : "",
+                              label_or(c.labels, plan::label::spec_hash),
                               view.state, 0};
       if (!previous || previous->state != record.state || previous->container_id != record.container_id)
         DLENV_TRY_VOID(store->put_env(record));

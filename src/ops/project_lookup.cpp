@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ops/env_views.hpp"
 #include "plan/env_plan.hpp"
 #include "spec/loader.hpp"
 #include "util/text.hpp"
@@ -59,14 +60,14 @@ Result<EnvTarget> find_env(Context& ctx, const std::filesystem::path& project_pa
       {{plan::label::managed, "1"}, {plan::label::owner, std::to_string(uid)}, {plan::label::env, name}}));
   if (containers.size() == 1) {
     const auto& c = containers.front();
-    auto dir = c.labels.count(plan::label::project) ? c.labels.at(plan::label::project) : "";
+    auto dir = label_or(c.labels, plan::label::project);
     return EnvTarget{name, dir, c.name, plan::env_key(dir, name)};
   }
   if (containers.empty())
     return fail(ErrorCode::not_found, fmt::format("no environment named '{}'", name),
                 "'dlenv ls' lists your environments; 'dlenv up' creates the ones of this project");
   std::vector<std::string> dirs;
-  for (const auto& c : containers) dirs.push_back(c.labels.count(plan::label::project) ? c.labels.at(plan::label::project) : "?");
+  for (const auto& c : containers) dirs.push_back(label_or(c.labels, plan::label::project, "?"));
   return fail(ErrorCode::conflict, fmt::format("several projects have an environment '{}': {}", name, join(dirs, ", ")),
               "choose one with --project DIR");
 }

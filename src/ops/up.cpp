@@ -174,12 +174,12 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
       auto started = engine.start_container(name);
       if (!started) {
         if (started.error().code != ErrorCode::conflict || attempt >= kStartAttempts) return fail(std::move(started.error()));
-        // Someone outside dlenv holds one of the ports: move off it and re-create.
+        // Someone outside dlenv holds a port: move off the ports that are visibly held (all of
+        // them when none is, since the engine did not say which), then re-create.
+        auto held = [&](int port) { return checker.taken_by_others(port) || !can_bind_loopback(port); };
+        bool any_held = std::any_of(ports.begin(), ports.end(), [&](const auto& kv) { return held(kv.second); });
         for (const auto& [service, port] : ports)
-          if (checker.taken_by_others(port) || !can_bind_loopback(port))
-            DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
-        if (std::all_of(ports.begin(), ports.end(), [&](const auto& kv) { return can_bind_loopback(kv.second); }))
-          for (const auto& [service, port] : ports) DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
+          if (!any_held || held(port)) DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
         DLENV_TRY_VOID(engine.remove_container(name, true));
         continue;
       }
