@@ -603,7 +603,12 @@ Status DockerEngine::import_image(const std::filesystem::path& tarball, const st
 
   ProgressCollector collector(progress);
   JsonMessageReader reader;
-  auto handle = [&](const json& message) { collector.handle(message); };
+  std::string image_id;  // the engine reports the new image's id as a "status" (or "id")
+  auto handle = [&](const json& message) {
+    for (const char* key : {"status", "id"})
+      if (auto value = string_at(message, key); value.rfind("sha256:", 0) == 0) image_id = value;
+    collector.handle(message);
+  };
   HttpRequest http_request = HttpRequest::post(target, {}, "application/x-tar");
   http_request.body_file = tarball;
   auto response = DLENV_TRY(http_.stream(http_request, [&](std::string_view chunk) { reader.feed(chunk, handle); }));
@@ -611,6 +616,11 @@ Status DockerEngine::import_image(const std::filesystem::path& tarball, const st
   collector.finish();
   if (!response.ok()) return fail(api_error(response));
   if (collector.error()) return fail(ErrorCode::engine_api, collector.error_with_output());
+  if (tag.empty() || image_id.empty()) return {};
+  // Podman's compatible API ignores `tag` on import (it tags "latest"): tag explicitly.
+  std::string tag_path = fmt::format("/images/{}/tag?repo={}&tag={}", image_id, url_encode(repo), url_encode(tag));
+  auto tagged = DLENV_TRY(http_.send(HttpRequest::post(DLENV_TRY(versioned(tag_path)))));
+  if (!tagged.ok()) return fail(api_error(tagged));
   return {};
 }
 
