@@ -173,11 +173,14 @@ int run(int argc, char** argv) {
   add_project(logs, common);
   logs->callback([&] {
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      return ops::logs(ctx, common.project, env_name, follow, [](engine::StreamKind kind, std::string_view text) {
+      auto status = ops::logs(ctx, common.project, env_name, follow, [](engine::StreamKind kind, std::string_view text) {
         std::FILE* out = kind == engine::StreamKind::out ? stdout : stderr;
         std::fwrite(text.data(), 1, text.size(), out);
         std::fflush(out);
       });
+      // Ctrl-C is how one leaves `logs -f`: not an error.
+      if (!status && status.error().code == ErrorCode::interrupted && follow) return {};
+      return status;
     });
   });
 
