@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-7}
 dlenv=$PWD/build/dlenv
-work=$(mktemp -d /tmp/dlenv-bench.XXXXXX)
+work=$(mktemp -d -t dlenv-bench.XXXXXX)
 export DLENV_HOME=$work/state DLENV_CACHE_HOME=$work/cache DLENV_PORT_RANGE=32000-32999
 cleanup() {
   docker ps -aq --filter "label=dlenv.project=$work/up" --filter label=dlenv.managed=1 | xargs -r docker rm -f >/dev/null

@@ -42,17 +42,17 @@ TEST(AptMirror, FallsBackToDebiansOwn) {
 }
 
 TEST(HostFacts, OverridesComeFromTheEnvironment) {
-  ::setenv("DLENV_HOME", "/tmp/dlenv-home-test", 1);
-  ::setenv("DLENV_CACHE_HOME", "/tmp/dlenv-cache-test", 1);
+  ::setenv("DLENV_HOME", "/srv/dlenv-home-test", 1);
+  ::setenv("DLENV_CACHE_HOME", "/srv/dlenv-cache-test", 1);
   ::setenv("DLENV_PORT_RANGE", "25000-25009", 1);
   auto facts = host::probe_host();
   ::unsetenv("DLENV_HOME");
   ::unsetenv("DLENV_CACHE_HOME");
   ::unsetenv("DLENV_PORT_RANGE");
   ASSERT_TRUE(facts);
-  EXPECT_EQ(facts->paths.data_dir, "/tmp/dlenv-home-test");
-  EXPECT_EQ(facts->paths.state_db(), "/tmp/dlenv-home-test/state.db");
-  EXPECT_EQ(facts->paths.cache_dir, "/tmp/dlenv-cache-test");
+  EXPECT_EQ(facts->paths.data_dir, "/srv/dlenv-home-test");
+  EXPECT_EQ(facts->paths.state_db(), "/srv/dlenv-home-test/state.db");
+  EXPECT_EQ(facts->paths.cache_dir, "/srv/dlenv-cache-test");
   EXPECT_EQ(facts->ports.first, 25000);
   EXPECT_EQ(facts->ports.last, 25009);
 }
