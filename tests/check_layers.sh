@@ -11,12 +11,13 @@ allowed() {
     util)   echo "util" ;;
     spec)   echo "spec util" ;;
     host)   echo "host util" ;;
-    plan)   echo "plan spec host util" ;;
-    render) echo "render plan spec host util" ;;
+    compat) echo "compat spec host util" ;;
+    plan)   echo "plan compat spec host util" ;;
+    render) echo "render plan compat spec host util" ;;
     engine) echo "engine util" ;;
     store)  echo "store util" ;;
-    ops)    echo "ops render plan spec host engine store util" ;;
-    cli)    echo "cli ops render plan spec host engine store util" ;;
+    ops)    echo "ops render plan compat spec host engine store util" ;;
+    cli)    echo "cli ops render plan compat spec host engine store util" ;;
     *)      echo "" ;;
   esac
 }
@@ -27,7 +28,7 @@ third_party() {
     curl)     echo "engine" ;;
     archive*) echo "engine" ;;
     sqlite3*) echo "store" ;;
-    nlohmann) echo "engine cli" ;;
+    nlohmann) echo "engine compat host cli" ;;
     CLI)      echo "cli" ;;
     openssl)  echo "util" ;;
     *)        echo "*" ;;
