@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <regex>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -22,8 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"env", "envs"};
-const std::vector<std::string> kEnvKeys = {"base",     "apt",     "pip",     "requirements", "shm_size",
-                                           "workdir",  "jupyter", "mounts",  "env"};
+const std::vector<std::string> kEnvKeys = {"base",    "framework", "python", "cuda",   "gpus",
+                                           "apt",     "pip",       "requirements",    "shm_size",
+                                           "workdir", "jupyter",   "mounts", "env"};
 const std::vector<std::string> kMountTableKeys = {"target", "read_only"};
 
 constexpr std::string_view kExampleBase = "dlenv/debian:bookworm";
@@ -266,6 +268,70 @@ Result<int64_t> read_shm_size(const Document& doc, const toml::node& node, std::
   return *bytes;
 }
 
+// "torch", "torch==2.3.1", "tensorflow==1.15.*", "jax[cuda12]>=0.4": a name, optional extras,
+// optional comma-separated version clauses. What the name and versions mean is the
+// resolver's business; this checks the form.
+Result<std::string> read_framework(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: framework = \"torch==2.3.1\", \"torch>=2.7\", \"tensorflow==1.15.*\" or \"jax\"";
+  std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
+  static const std::regex form(
+      R"(^[A-Za-z][A-Za-z0-9_.-]*(\[[A-Za-z0-9_,-]+\])?\s*((==|!=|>=|<=|~=|>|<)\s*[0-9][0-9A-Za-z.*]*\s*(,\s*(==|!=|>=|<=|~=|>|<)\s*[0-9][0-9A-Za-z.*]*\s*)*)?$)");
+  if (text.empty() || !std::regex_match(text, form))
+    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a framework requirement", text, path), hint);
+  return text;
+}
+
+Result<std::string> read_python(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: python = \"3.11\"";
+  std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
+  static const std::regex form(R"(^3\.[0-9]{1,2}$)");
+  if (!std::regex_match(text, form))
+    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a Python version", text, path), hint);
+  return text;
+}
+
+Result<std::string> read_cuda(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "use cuda = \"auto\" (chosen for this driver and GPU), \"none\" (CPU only) or a version like \"12.1\"";
+  std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
+  static const std::regex form(R"(^(auto|none|[0-9]{1,2}\.[0-9]{1,2})$)");
+  if (!std::regex_match(text, form))
+    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a CUDA choice", text, path), hint);
+  return text;
+}
+
+Result<GpuRequest> read_gpus(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "use gpus = \"all\", \"none\", a number of GPUs, or a list of indexes and UUIDs like [0, \"GPU-...\"]";
+  GpuRequest request;
+  if (const auto* integer = node.as_integer()) {
+    if (integer->get() < 0 || integer->get() > 64)
+      return config_error(doc, node.source(), fmt::format("'{}' must be between 0 and 64, not {}", path, integer->get()), hint);
+    request.kind = integer->get() == 0 ? GpuRequest::Kind::none : GpuRequest::Kind::count;
+    request.count = static_cast<int>(integer->get());
+    return request;
+  }
+  if (const auto* text = node.as_string()) {
+    if (text->get() == "all") request.kind = GpuRequest::Kind::all;
+    else if (text->get() == "none") request.kind = GpuRequest::Kind::none;
+    else return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a GPU choice", text->get(), path), hint);
+    return request;
+  }
+  const auto* array = node.as_array();
+  if (!array) return wrong_type(doc, node, path, "\"all\", \"none\", an integer or an array", hint);
+  request.kind = GpuRequest::Kind::devices;
+  static const std::regex uuid(R"(^(GPU|MIG)-[0-9A-Za-z-]+$)");
+  for (const auto& item : *array) {
+    if (const auto* index = item.as_integer(); index && index->get() >= 0) {
+      request.devices.push_back(std::to_string(index->get()));
+    } else if (const auto* id = item.as_string(); id && std::regex_match(id->get(), uuid)) {
+      request.devices.push_back(id->get());
+    } else {
+      return config_error(doc, item.source(), fmt::format("'{}' lists a GPU that is neither an index nor a UUID", path), hint);
+    }
+  }
+  if (request.devices.empty()) request.kind = GpuRequest::Kind::none;
+  return request;
+}
+
 Result<std::map<std::string, std::string>> read_env_vars(const Document& doc, const toml::node& node,
                                                          std::string_view path) {
   if (!node.is_table())
@@ -387,6 +453,15 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
     if (key == "base") {
       env.base = DLENV_TRY(read_base(doc, value, key_path));
       has_base = true;
+    } else if (key == "framework") {
+      env.framework = DLENV_TRY(read_framework(doc, value, key_path));
+      env.framework_where = location(doc, value.source());
+    } else if (key == "python") {
+      env.python = DLENV_TRY(read_python(doc, value, key_path));
+    } else if (key == "cuda") {
+      env.cuda = DLENV_TRY(read_cuda(doc, value, key_path));
+    } else if (key == "gpus") {
+      env.gpus = DLENV_TRY(read_gpus(doc, value, key_path));
     } else if (key == "apt") {
       env.apt = DLENV_TRY(read_apt(doc, value, key_path));
     } else if (key == "pip") {
@@ -409,9 +484,11 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
                           unknown_env_key_hint(entry, path));
     }
   }
-  if (!has_base)
-    return config_error(doc, name_key.source(), fmt::format("'{}' is missing the required key 'base'", path),
-                        fmt::format("add base = \"{}\" (the image to build on)", kExampleBase));
+  if (!has_base && !env.framework)
+    return config_error(doc, name_key.source(), fmt::format("'{}' needs 'base' or 'framework'", path),
+                        fmt::format("add base = \"{}\" (the image to build on) or framework = \"torch\" (dlenv "
+                                    "chooses the image for this driver and GPU)",
+                                    kExampleBase));
 
   // The project folder is mounted at workdir; another mount there would hide it.
   for (MountEntry& mount : mounts) {

@@ -23,9 +23,28 @@ struct MountSpec {
   bool read_only = false;
 };
 
+// Which GPUs an environment uses (`gpus = "all" | "none" | N | [index or UUID, ...]`).
+struct GpuRequest {
+  enum class Kind {
+    unspecified,  // not in the file: every GPU when the host has any
+    none,
+    all,
+    count,        // N GPUs no other running environment holds, least used first
+    devices,      // listed by index ("0") or UUID ("GPU-...")
+  };
+  Kind kind = Kind::unspecified;
+  int count = 0;
+  std::vector<std::string> devices;
+};
+
 struct EnvSpec {
   std::string name;                                  // [a-z0-9][a-z0-9_.-]*
-  std::string base;                                  // image reference, validated
+  std::string base;                                  // image reference, validated; empty: the resolver chooses
+  std::optional<std::string> framework;              // "torch==2.3.1", "tensorflow==1.15.*", "jax"
+  std::optional<SourceLocation> framework_where;     // where `framework` was written
+  std::optional<std::string> python;                 // "3.11"
+  std::string cuda = "auto";                         // "auto", "none" or "X.Y"
+  GpuRequest gpus;
   std::vector<std::string> apt;                      // system packages
   std::vector<std::string> pip;                      // Python requirement strings
   std::optional<std::filesystem::path> requirements; // absolute path of an existing file

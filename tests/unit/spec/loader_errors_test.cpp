@@ -32,7 +32,7 @@ base = "dlenv/debian:bookworm"
 cuda_version = "12.4"
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.cuda_version'",
-                      "allowed keys here: base, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
 }
 
 TEST(SpecErrors, KeysAreCaseSensitiveButSuggested) {
@@ -126,10 +126,11 @@ TEST(SpecErrors, InvalidImageReference) {
                       "\"dlenv/debian:bookworm\"");
 }
 
-TEST(SpecErrors, MissingBase) {
+TEST(SpecErrors, MissingBaseAndFramework) {
   auto result = parse_virtual("[envs.demo]\napt = [\"git\"]\n");
-  expect_config_error(result, kAt + "1:7: 'envs.demo' is missing the required key 'base'",
-                      "add base = \"dlenv/debian:bookworm\" (the image to build on)");
+  expect_config_error(result, kAt + "1:7: 'envs.demo' needs 'base' or 'framework'",
+                      "add base = \"dlenv/debian:bookworm\" (the image to build on) or framework = \"torch\" (dlenv chooses the "
+      "image for this driver and GPU)");
 }
 
 TEST(SpecErrors, WorkdirMustBeAbsoluteAndNotRoot) {
@@ -345,7 +346,7 @@ zeta = 1
 alpha = 2
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.zeta'",
-                      "allowed keys here: base, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
 }
 
 }  // namespace
