@@ -418,6 +418,27 @@ json container_create_body(const ContainerSpec& spec) {
   if (!spec.security_opt.empty()) host["SecurityOpt"] = spec.security_opt;
   if (!spec.cap_drop.empty()) host["CapDrop"] = spec.cap_drop;
   if (!spec.cap_add.empty()) host["CapAdd"] = spec.cap_add;
+  switch (spec.gpus.mode) {
+    case GpuAssignment::Mode::none: break;
+    case GpuAssignment::Mode::nvidia_runtime:
+      host["DeviceRequests"] = json::array({{{"Driver", "nvidia"},
+                                             {"Count", spec.gpus.device_ids == std::vector<std::string>{"all"} ? -1 : 0},
+                                             {"DeviceIDs", spec.gpus.device_ids == std::vector<std::string>{"all"}
+                                                               ? json::array()
+                                                               : json(spec.gpus.device_ids)},
+                                             {"Capabilities", json::array({json::array({"gpu"})})}}});
+      break;
+    case GpuAssignment::Mode::cdi:
+      host["DeviceRequests"] = json::array({{{"Driver", "cdi"}, {"DeviceIDs", spec.gpus.device_ids}}});
+      break;
+    case GpuAssignment::Mode::direct: {
+      json devices = json::array();
+      for (const auto& node : spec.gpus.device_nodes)
+        devices.push_back({{"PathOnHost", node}, {"PathInContainer", node}, {"CgroupPermissions", "rwm"}});
+      host["Devices"] = devices;
+      break;
+    }
+  }
   body["HostConfig"] = host;
   return body;
 }
@@ -536,6 +557,35 @@ Result<EngineInfo> DockerEngine::ping() {
   auto response = DLENV_TRY(http_.send(with_timeout(HttpRequest::get("/_ping"), kPingTimeout)));
   if (!response.ok()) return fail(api_error(response));
   return negotiate();
+}
+
+Result<EngineDetails> DockerEngine::details() {
+  const auto target = DLENV_TRY(versioned("/info"));
+  auto response = DLENV_TRY(http_.send(with_timeout(HttpRequest::get(target), kPingTimeout)));
+  if (!response.ok()) return fail(api_error(response));
+  const json body = DLENV_TRY(parse_body(response, "GET /info"));
+  EngineDetails details;
+  if (const json& runtimes = member(body, "Runtimes"); runtimes.is_object())
+    for (const auto& [name, value] : runtimes.items()) details.runtimes.push_back(name);
+  details.default_runtime = string_at(body, "DefaultRuntime");
+  details.root_dir = string_at(body, "DockerRootDir");
+  details.cdi_spec_dirs = strings_at(body, "CDISpecDirs");
+  const auto security = strings_at(body, "SecurityOptions");
+  for (const auto& option : security) {
+    if (!details.security_options.empty()) details.security_options += ";";
+    details.security_options += option;
+    if (option.find("rootless") != std::string::npos) details.rootless = true;
+  }
+  details.runc_version = string_at(member(body, "RuncCommit"), "ID");
+  // /version names runc's own version among its components (Docker); prefer that.
+  auto version = DLENV_TRY(http_.send(with_timeout(HttpRequest::get(DLENV_TRY(versioned("/version"))), kPingTimeout)));
+  if (version.ok()) {
+    const json v = DLENV_TRY(parse_body(version, "GET /version"));
+    if (const json& components = member(v, "Components"); components.is_array())
+      for (const auto& component : components)
+        if (to_lower(string_at(component, "Name")) == "runc") details.runc_version = string_at(component, "Version");
+  }
+  return details;
 }
 
 Result<std::optional<ImageInfo>> DockerEngine::inspect_image(const std::string& ref) {

@@ -17,6 +17,7 @@ class DockerEngine final : public Engine {
   explicit DockerEngine(Endpoint endpoint);
 
   Result<EngineInfo> ping() override;
+  Result<EngineDetails> details() override;
 
   Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) override;
   Result<std::vector<ImageInfo>> list_images(const Labels& labels) override;

@@ -21,6 +21,8 @@ class Engine {
   virtual ~Engine() = default;
 
   virtual Result<EngineInfo> ping() = 0;
+  // Runtimes, runc version, image root and CDI directories (GET /info, /version).
+  virtual Result<EngineDetails> details() = 0;
 
   // nullopt when the image does not exist.
   virtual Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) = 0;

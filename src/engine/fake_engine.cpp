@@ -203,6 +203,11 @@ Result<EngineInfo> FakeEngine::ping() {
   return EngineInfo{"fake://engine", "0.0.0-fake", "1.41", "linux", false};
 }
 
+Result<EngineDetails> FakeEngine::details() {
+  DLENV_TRY_VOID(enter("details", {}));
+  return engine_details;
+}
+
 Result<std::optional<ImageInfo>> FakeEngine::inspect_image(const std::string& ref) {
   DLENV_TRY_VOID(enter("inspect_image", {ref}));
   const ImageInfo* image = find_image(ref);

@@ -32,6 +32,7 @@ class FakeEngine final : public Engine {
   // ---- knobs ------------------------------------------------------------------------------
   // false: every call fails with engine_unavailable (as when no daemon answers).
   bool available = true;
+  EngineDetails engine_details{{"runc"}, "runc", "1.1.12", "/var/lib/docker", {}, "", false};
   // Method name → the error that method returns (until erased). Checked before anything else.
   std::map<std::string, Error> failures;
   // Set: every build fails with this engine message (plus the build output).
@@ -54,6 +55,7 @@ class FakeEngine final : public Engine {
 
   // ---- Engine -----------------------------------------------------------------------------
   Result<EngineInfo> ping() override;
+  Result<EngineDetails> details() override;
   Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) override;
   Result<std::vector<ImageInfo>> list_images(const Labels& labels) override;
   Status build_image(const BuildRequest& request, const ProgressFn& progress) override;

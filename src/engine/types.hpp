@@ -29,6 +29,24 @@ struct EngineInfo {
   bool podman = false;
 };
 
+// What the engine says about itself in /info: what doctor and GPU placement need.
+struct EngineDetails {
+  std::vector<std::string> runtimes;   // "runc", "nvidia", ...
+  std::string default_runtime;
+  std::string runc_version;            // "1.1.5+ds1" (from /version's components or /info)
+  std::string root_dir;                // where images live (DockerRootDir)
+  std::vector<std::string> cdi_spec_dirs;  // CDISpecDirs (Docker 25+), empty when unknown
+  std::string security_options;        // joined, e.g. "name=seccomp,profile=default"
+  bool rootless = false;
+};
+
+// GPUs for a container, in one of three ways (ops picks the one the engine supports).
+struct GpuAssignment {
+  enum class Mode { none, nvidia_runtime, cdi, direct } mode = Mode::none;
+  std::vector<std::string> device_ids;  // nvidia_runtime: UUIDs ("all" for every GPU); cdi: "nvidia.com/gpu=<id>"
+  std::vector<std::string> device_nodes;  // direct: host device paths, mapped to the same path
+};
+
 // One file of a build context (the Dockerfile is one of them).
 struct BuildFile {
   std::string path;          // relative, '/' separated
@@ -83,6 +101,7 @@ struct ContainerSpec {
   std::vector<std::string> security_opt;
   std::vector<std::string> cap_drop;
   std::vector<std::string> cap_add;
+  GpuAssignment gpus;
 };
 
 struct ContainerInfo {

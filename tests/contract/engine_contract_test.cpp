@@ -248,6 +248,16 @@ TYPED_TEST(EngineContract, PingDescribesTheEngine) {
   EXPECT_FALSE(info->api_version.empty());
 }
 
+TYPED_TEST(EngineContract, DetailsNameTheRuntimesAndWhereImagesLive) {
+  auto details = this->engine().details();
+  ASSERT_TRUE(details) << details.error().describe();
+  EXPECT_NE(std::find(details->runtimes.begin(), details->runtimes.end(), "runc"), details->runtimes.end());
+  EXPECT_FALSE(details->default_runtime.empty());
+  EXPECT_FALSE(details->root_dir.empty());
+  EXPECT_TRUE(details->root_dir.starts_with("/")) << details->root_dir;
+  EXPECT_FALSE(details->runc_version.empty());
+}
+
 TYPED_TEST(EngineContract, InspectingAMissingImageGivesNothing) {
   auto image = this->engine().inspect_image("dlenv-test/" + unique_name("never-built") + ":none");
   ASSERT_TRUE(image) << describe(image.error());
