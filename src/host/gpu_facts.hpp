@@ -17,6 +17,8 @@ struct Gpu {
   Version compute_capability;      // 9.0
   long long memory_mib = 0;
   std::string source;              // "nvml", "nvidia-smi", "file"
+
+  friend bool operator==(const Gpu&, const Gpu&) = default;
 };
 
 struct GpuDriver {
@@ -24,6 +26,16 @@ struct GpuDriver {
   Version cuda_driver_version;     // 13.0: the highest CUDA the driver supports (cuDriverGetVersion)
   std::string version_source;      // "nvml", "/proc/driver/nvidia/version", "nvidia-smi", "file"
   std::string cuda_source;         // "cuDriverGetVersion", "nvml", "nvidia-smi", "file"
+  // The version as the driver writes it ("580.65.06": Version drops the leading zero of "06").
+  // Library file names (libcuda.so.580.65.06) and the facts file use it; empty: version.str().
+  std::string version_text;
+
+  std::string version_string() const { return version_text.empty() ? version.str() : version_text; }
+  friend bool operator==(const GpuDriver& a, const GpuDriver& b) {
+    return a.version == b.version && a.cuda_driver_version == b.cuda_driver_version &&
+           a.version_source == b.version_source && a.cuda_source == b.cuda_source &&
+           a.version_string() == b.version_string();
+  }
 };
 
 struct GpuFacts {
@@ -31,6 +43,8 @@ struct GpuFacts {
   std::vector<Gpu> gpus;
   std::string origin;               // "probe" or the path of the facts file
   std::vector<std::string> notes;   // why something is missing ("libnvidia-ml.so.1 not found")
+
+  friend bool operator==(const GpuFacts&, const GpuFacts&) = default;
 };
 
 }  // namespace dlenv::host

@@ -114,6 +114,11 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   const auto& host = ctx.host();
   auto& engine = ctx.engine();
 
+  if (env.base.empty())
+    return fail(Error(ErrorCode::incompatible,
+                      fmt::format("env '{}' names a framework but no base image, and this dlenv cannot choose one yet", env.name),
+                      "set base = \"...\" in dlenv.toml")
+                    .at(env.where));
   auto base = DLENV_TRY(engine.inspect_image(env.base));
   if (!base) {
     std::string hint = starts_with(env.base, "dlenv/debian:")
