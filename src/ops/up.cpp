@@ -127,7 +127,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
     return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' is not present", env.base, env.name), hint)
                     .at(env.where));
   }
-  auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, base->id));
+  auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, plan::inputs_for_base(env, base->id)));
   // One `up` of this environment at a time: a second waits and then finds it running.
   auto env_lock = DLENV_TRY(lock_named(ctx, plan.run.container_name));
   DLENV_TRY_VOID(ensure_images(ctx, env.name, plan.build));

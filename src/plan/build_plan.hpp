@@ -11,8 +11,9 @@ namespace dlenv::plan {
 inline constexpr int kRecipeVersion = 1;
 
 enum class LayerKind {
-  system,   // base image + system packages + Jupyter (shared by every project on that base)
-  project,  // pip packages + requirements file (shared by projects with the same lists)
+  system,     // base image + system packages + Jupyter (shared by every project on that base)
+  framework,  // the resolved framework build from pip (shared by every project on that build)
+  project,    // pip packages + requirements file (shared by projects with the same lists)
   user,     // passwd entry and HOME for one uid:gid (one per user and parent)
 };
 
@@ -35,7 +36,8 @@ struct ImageLayer {
   // system
   std::vector<std::string> apt;
   bool jupyter = true;
-  // project
+  // framework (pip packages and the indexes they come from); project
+  std::vector<std::string> index_urls;
   std::vector<std::string> pip;
   std::optional<std::string> requirements_text;  // file content, copied into the build context
   // user

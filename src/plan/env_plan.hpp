@@ -3,6 +3,8 @@
 // Pure: no engine, no files written (it reads the requirements file named by the spec).
 #include <string>
 
+#include "compat/resolution.hpp"
+#include "host/gpu_facts.hpp"
 #include "host/host_facts.hpp"
 #include "plan/build_plan.hpp"
 #include "plan/run_plan.hpp"
@@ -24,6 +26,7 @@ inline constexpr const char* jupyter_base_url = "dlenv.jupyter.base-url";
 inline constexpr const char* port_prefix = "dlenv.port.";      // + service -> host port
 inline constexpr const char* layer = "dlenv.layer";            // image layers: system/project/user
 inline constexpr const char* content_hash = "dlenv.content-hash";
+inline constexpr const char* gpus = "dlenv.gpus";              // comma-separated GPU UUIDs
 }  // namespace label
 
 struct EnvPlan {
@@ -33,9 +36,25 @@ struct EnvPlan {
   RunPlan run;
 };
 
-// `base_image_id` is the engine's id of env.base, so that a rebuilt base changes every tag.
+// What the plan is made from besides the project file and the host.
+struct PlanInputs {
+  std::string base_image;                        // env.base, or the resolution's base image
+  std::string base_image_id;                     // the engine's id of it ("" when unknown): a rebuilt base changes every tag
+  const compat::Resolution* resolution = nullptr;  // when the env names a framework
+  std::vector<host::Gpu> gpus;                   // the GPUs chosen for it
+  bool all_gpus = false;
+};
+
 Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
-                              const host::HostFacts& host, const std::string& base_image_id);
+                              const host::HostFacts& host, const PlanInputs& inputs);
+
+// The base image an env builds on when only the project file is known (env.base).
+inline PlanInputs inputs_for_base(const spec::EnvSpec& env, std::string base_image_id) {
+  PlanInputs in;
+  in.base_image = env.base;
+  in.base_image_id = std::move(base_image_id);
+  return in;
+}
 
 std::string env_key(const std::string& project_dir, const std::string& env_name);
 

@@ -38,6 +38,7 @@ ImageLayer finish(ImageLayer layer, std::vector<std::pair<std::string, std::stri
 std::string_view to_string(LayerKind kind) {
   switch (kind) {
     case LayerKind::system: return "system";
+    case LayerKind::framework: return "framework";
     case LayerKind::project: return "project";
     case LayerKind::user: return "user";
   }
@@ -53,24 +54,39 @@ std::string container_name(unsigned uid, const std::string& project_dir, const s
 }
 
 Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
-                              const host::HostFacts& host, const std::string& base_image_id) {
+                              const host::HostFacts& host, const PlanInputs& inputs) {
   EnvPlan plan;
   const std::string project_dir = project.dir.string();
   plan.env_key = env_key(project_dir, env.name);
   const auto& user = host.user;
 
-  // --- build: system -> project (only when there is something to install) -> user
+  // --- build: system -> framework -> project (each only when it has something to install) -> user
+  const compat::Resolution* resolution = inputs.resolution;
   ImageLayer system;
   system.kind = LayerKind::system;
-  system.parent = env.base;
+  system.parent = inputs.base_image;
   system.apt = env.apt;
+  if (resolution && resolution->distribution_framework)
+    system.apt.insert(system.apt.end(), resolution->apt_packages.begin(), resolution->apt_packages.end());
   std::sort(system.apt.begin(), system.apt.end());
   system.apt.erase(std::unique(system.apt.begin(), system.apt.end()), system.apt.end());
   system.jupyter = env.jupyter;
-  system = finish(std::move(system), {{"parent", env.base + "@" + base_image_id},
+  system = finish(std::move(system), {{"parent", inputs.base_image + "@" + inputs.base_image_id},
                                       {"apt", joined(system.apt)},
                                       {"jupyter", env.jupyter ? "1" : "0"}});
   plan.build.layers.push_back(system);
+
+  if (resolution && !resolution->distribution_framework && !resolution->packages.empty()) {
+    ImageLayer framework;
+    framework.kind = LayerKind::framework;
+    framework.parent = plan.build.layers.back().tag;
+    framework.pip = resolution->packages;
+    framework.index_urls = resolution->index_urls;
+    framework = finish(std::move(framework), {{"parent", framework.parent},
+                                              {"pip", joined(framework.pip)},
+                                              {"index", joined(framework.index_urls)}});
+    plan.build.layers.push_back(framework);
+  }
 
   std::optional<std::string> requirements;
   if (env.requirements) {
@@ -139,6 +155,8 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
 
   if (env.jupyter) run.ports.push_back({"jupyter", kJupyterContainerPort, "127.0.0.1"});
+  run.all_gpus = inputs.all_gpus;
+  for (const auto& gpu : inputs.gpus) run.gpu_uuids.push_back(gpu.uuid);
 
   run.labels = {
       {label::managed, "1"},
@@ -155,7 +173,14 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   for (const auto& e : run.env) run_text += "env=" + e + "\n";
   for (const auto& m : run.mounts) run_text += fmt::format("mount={}:{}:{}\n", m.source, m.target, m.read_only);
   for (const auto& p : run.ports) run_text += fmt::format("port={}:{}:{}\n", p.service, p.host_ip, p.container_port);
+  for (const auto& uuid : run.gpu_uuids) run_text += "gpu=" + uuid + "\n";
+  if (run.all_gpus) run_text += "gpus=all\n";
   plan.spec_hash = sha256_hex(run_text).substr(0, 16);
+  if (!run.gpu_uuids.empty()) {
+    std::string joined_uuids;
+    for (const auto& uuid : run.gpu_uuids) joined_uuids += (joined_uuids.empty() ? "" : ",") + uuid;
+    run.labels[label::gpus] = joined_uuids;
+  }
   run.labels[label::spec_hash] = plan.spec_hash;
   return plan;
 }

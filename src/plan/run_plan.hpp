@@ -39,6 +39,8 @@ struct RunPlan {
   std::vector<std::string> cap_drop;
   std::map<std::string, std::string> labels;  // without dlenv.port.* (added with the leases)
   std::string secrets_dir;                    // host dir holding this env's secrets (0700)
+  std::vector<std::string> gpu_uuids;         // the GPUs it gets, by UUID; empty: none
+  bool all_gpus = false;                      // every GPU of the host (gpus = "all")
   std::string jupyter_base_url;               // "/dlenv/<env>/", empty when Jupyter is off
 };
 

@@ -53,6 +53,20 @@ BuildContext project_layer(const plan::ImageLayer& layer) {
   return ctx;
 }
 
+BuildContext framework_layer(const plan::ImageLayer& layer) {
+  BuildContext ctx;
+  std::string df = header(layer);
+  df += "USER 0:0\n";
+  df += "COPY dlenv-install-python /usr/local/lib/dlenv/install-python\n";
+  std::string indexes;
+  for (size_t i = 0; i < layer.index_urls.size(); ++i)
+    indexes += fmt::format("{}{}", i ? " " : "", layer.index_urls[i]);
+  df += fmt::format("RUN DLENV_PIP_INDEXES={} sh /usr/local/lib/dlenv/install-python {}\n", shell_quote(indexes), words(layer.pip));
+  ctx.files.push_back({"Dockerfile", df, 0644});
+  ctx.files.push_back({"dlenv-install-python", install_python_script(), 0755});
+  return ctx;
+}
+
 BuildContext user_layer(const plan::ImageLayer& layer) {
   BuildContext ctx;
   const auto& u = layer.user;
@@ -72,6 +86,7 @@ BuildContext user_layer(const plan::ImageLayer& layer) {
 BuildContext render_layer(const plan::ImageLayer& layer) {
   switch (layer.kind) {
     case plan::LayerKind::system: return system_layer(layer);
+    case plan::LayerKind::framework: return framework_layer(layer);
     case plan::LayerKind::project: return project_layer(layer);
     case plan::LayerKind::user: return user_layer(layer);
   }

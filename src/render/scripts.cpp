@@ -11,18 +11,28 @@ extra=""
 if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
+  jupyter_from_pip=0
   if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
-    extra="python3 python3-jupyter-server python3-ipykernel"
-    if apt-cache show python3-debugpy >/dev/null 2>&1; then
-      extra="$extra python3-debugpy"
+    if apt-cache show python3-jupyter-server >/dev/null 2>&1; then
+      extra="python3 python3-jupyter-server python3-ipykernel"
+      if apt-cache show python3-debugpy >/dev/null 2>&1; then
+        extra="$extra python3-debugpy"
+      else
+        echo "dlenv: python3-debugpy is not packaged for this release; cell debugging is unavailable" >&2
+      fi
     else
-      echo "dlenv: python3-debugpy is not packaged for this release; cell debugging is unavailable" >&2
+      # Not packaged here (Ubuntu-based CUDA images): Python from apt, Jupyter from pip.
+      extra="python3 python3-pip"
+      jupyter_from_pip=1
     fi
   fi
   # shellcheck disable=SC2086
   apt-get install -y --no-install-recommends $apt_packages $extra
   apt-get clean
   rm -rf /var/lib/apt/lists/*
+  if [ "$jupyter_from_pip" = 1 ]; then
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir jupyter-server 'ipykernel>=6' debugpy
+  fi
 elif [ -n "$apt_packages" ]; then
   echo "dlenv: apt packages were requested but the base image has no apt-get" >&2
   exit 1
@@ -59,8 +69,14 @@ if ! python3 -m pip --version >/dev/null 2>&1; then
   fi
 fi
 export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# DLENV_PIP_INDEXES: the framework's package indexes; the first replaces PyPI, the others are extra.
+index_args=""
+for index in ${DLENV_PIP_INDEXES:-}; do
+  if [ -z "$index_args" ]; then index_args="--index-url $index"; else index_args="$index_args --extra-index-url $index"; fi
+done
 if [ "$#" -gt 0 ]; then
-  python3 -m pip install "$@"
+  # shellcheck disable=SC2086
+  python3 -m pip install $index_args "$@"
 fi
 if [ "$has_requirements" = 1 ]; then
   python3 -m pip install -r "$requirements"

@@ -15,7 +15,7 @@ namespace {
 const char* kBaseId = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 
 plan::EnvPlan make(const spec::ProjectSpec& p, const host::HostFacts& h = sample_host(), const std::string& base_id = kBaseId) {
-  auto r = plan::make_env_plan(p, p.envs.front(), h, base_id);
+  auto r = plan::make_env_plan(p, p.envs.front(), h, plan::inputs_for_base(p.envs.front(), base_id));
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().describe());
   return *r;
 }
@@ -81,7 +81,7 @@ TEST(EnvPlan, ChangingRequirementsRebuildsOnlyWhatFollows) {
 TEST(EnvPlan, MissingRequirementsFileIsAnError) {
   auto p = sample_project();
   p.envs[0].requirements = "/nonexistent/requirements.txt";
-  auto r = plan::make_env_plan(p, p.envs[0], sample_host(), kBaseId);
+  auto r = plan::make_env_plan(p, p.envs[0], sample_host(), plan::inputs_for_base(p.envs[0], kBaseId));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::not_found);
 }
@@ -197,4 +197,79 @@ TEST(EnvPlan, ContainerNamesAreStableAndDistinct) {
   EXPECT_NE(plan::container_name(1000, "/p", "a"), plan::container_name(1001, "/p", "a"));
   EXPECT_NE(plan::container_name(1000, "/p", "a"), plan::container_name(1000, "/q", "a"));
   EXPECT_TRUE(plan::container_name(1000, "/p", "a").starts_with("dlenv-a-"));
+}
+
+namespace {
+
+compat::Resolution torch_on_cuda() {
+  compat::Resolution r;
+  r.ok = true;
+  r.framework = "torch";
+  r.framework_version = *Version::parse("2.3.1");
+  r.cuda = *Version::parse("12.1");
+  r.base_image = "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04";
+  r.packages = {"torch==2.3.1", "torchvision==0.18.1", "torchaudio==2.3.1"};
+  r.index_urls = {"https://download.pytorch.org/whl/cu121"};
+  return r;
+}
+
+plan::EnvPlan make_resolved(const compat::Resolution& r, std::vector<host::Gpu> gpus = {}) {
+  auto p = sample_project();
+  p.envs[0].base.clear();
+  p.envs[0].framework = "torch==2.3.1";
+  plan::PlanInputs in;
+  in.base_image = r.base_image;
+  in.base_image_id = kBaseId;
+  in.resolution = &r;
+  in.gpus = std::move(gpus);
+  auto result = plan::make_env_plan(p, p.envs[0], sample_host(), in);
+  EXPECT_TRUE(result) << (result ? "" : result.error().describe());
+  return *result;
+}
+
+}  // namespace
+
+TEST(EnvPlan, AResolvedFrameworkGetsItsOwnLayerOnTheResolvedBase) {
+  auto r = torch_on_cuda();
+  auto p = make_resolved(r);
+  ASSERT_EQ(p.build.layers.size(), 3u);
+  EXPECT_EQ(p.build.layers[0].parent, "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04");
+  EXPECT_EQ(p.build.layers[1].kind, plan::LayerKind::framework);
+  EXPECT_EQ(p.build.layers[1].pip, r.packages);
+  EXPECT_EQ(p.build.layers[1].index_urls, r.index_urls);
+  EXPECT_TRUE(p.build.layers[1].tag.starts_with("dlenv/framework:"));
+}
+
+TEST(EnvPlan, AnotherFrameworkBuildSharesTheSystemLayerOnly) {
+  auto a = torch_on_cuda();
+  auto b = torch_on_cuda();
+  b.index_urls = {"https://download.pytorch.org/whl/cu118"};
+  auto pa = make_resolved(a), pb = make_resolved(b);
+  EXPECT_EQ(pa.build.layers[0].tag, pb.build.layers[0].tag);
+  EXPECT_NE(pa.build.layers[1].tag, pb.build.layers[1].tag);
+}
+
+TEST(EnvPlan, ADistributionFrameworkGoesIntoTheSystemPackages) {
+  compat::Resolution r;
+  r.ok = true;
+  r.framework = "torch";
+  r.distribution_framework = true;
+  r.base_image = "dlenv/debian:bookworm";
+  r.apt_packages = {"python3-torch"};
+  auto p = make_resolved(r);
+  ASSERT_EQ(p.build.layers.size(), 2u);
+  EXPECT_NE(std::find(p.build.layers[0].apt.begin(), p.build.layers[0].apt.end(), "python3-torch"), p.build.layers[0].apt.end());
+}
+
+TEST(EnvPlan, GpusAreRecordedByUuidAndChangeTheSpecHash) {
+  auto r = torch_on_cuda();
+  host::Gpu gpu;
+  gpu.index = 0;
+  gpu.uuid = "GPU-11111111-2222-3333-4444-555555555555";
+  auto without = make_resolved(r);
+  auto with = make_resolved(r, {gpu});
+  EXPECT_EQ(with.run.gpu_uuids, std::vector<std::string>{gpu.uuid});
+  EXPECT_EQ(with.run.labels.at(plan::label::gpus), gpu.uuid);
+  EXPECT_FALSE(without.run.labels.count(plan::label::gpus));
+  EXPECT_NE(with.spec_hash, without.spec_hash);
 }

@@ -60,6 +60,15 @@ TEST(RenderProjectLayer, PipAndRequirements) {
   EXPECT_EQ(file(ctx, "requirements.txt")->content, "numpy\n");
 }
 
+TEST(RenderFrameworkLayer, PipFromTheFrameworksIndex) {
+  auto l = layer(plan::LayerKind::framework);
+  l.pip = {"torch==2.3.1", "torchvision==0.18.1", "torchaudio==2.3.1"};
+  l.index_urls = {"https://download.pytorch.org/whl/cu121"};
+  auto ctx = render::render_layer(l);
+  expect_golden("framework-torch-cu121.Dockerfile", ctx.dockerfile());
+  ASSERT_NE(file(ctx, "dlenv-install-python"), nullptr);
+}
+
 TEST(RenderUserLayer, OrdinaryUser) {
   auto l = layer(plan::LayerKind::user);
   l.user = {1000, 1000, "ada", "/home/ada"};
