@@ -1,5 +1,6 @@
 #pragma once
 // The resolver's input and output. Pure values: no engine, no files.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Request {
   enum class Cuda { automatic, pinned, none } cuda_mode = Cuda::automatic;
   std::optional<Version> cuda;         // when pinned
   std::string requested_text;          // "torch==2.3.1" as written, for messages
+  // Take the framework from the distribution's packages (Debian's python3-torch) when a
+  // CPU build is wanted and a Debian release ships a matching version.
+  bool prefer_distribution = false;
 };
 
 // One way out when the request cannot be met as it stands.
@@ -36,8 +40,13 @@ struct Resolution {
   std::string variant;                 // "cu121", "cpu", "and-cuda", "ngc-tf1", "cuda12", "debian"
   std::vector<std::string> packages;   // pip requirement strings
   std::vector<std::string> index_urls; // extra index URLs for pip
+  std::vector<std::string> find_links; // pip --find-links pages (PyTorch <= 1.10 wheels)
   std::vector<std::string> apt_packages;  // for distribution-provided frameworks
   bool distribution_framework = false; // the framework comes from the base's packages (Debian)
+  bool minor_version_compat = false;   // the driver runs the CUDA build only through MVC
+  // Environment the container needs: NVIDIA_DISABLE_REQUIRE=true when only minor version
+  // compatibility lets the driver run the image's CUDA (the toolkit's requirement check would refuse).
+  std::map<std::string, std::string> container_env;
   std::vector<std::string> reasons;    // the rules that decided, in words, in order
   std::vector<std::string> warnings;   // unconfirmed facts used, caveats that apply
   std::vector<Alternative> alternatives;
