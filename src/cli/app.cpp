@@ -18,8 +18,15 @@
 #include "ops/init.hpp"
 #include "ops/lifecycle.hpp"
 #include "ops/ls.hpp"
+#include "ops/plan_env.hpp"
 #include "ops/up.hpp"
+#include "host/cdi_spec.hpp"
+#include "host/driver_files.hpp"
+#include "host/gpu_facts_json.hpp"
+#include "host/gpu_probe.hpp"
+#include "util/files.hpp"
 #include "util/interrupt.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::cli {
 namespace {
@@ -131,6 +138,91 @@ int run(int argc, char** argv) {
       auto views = DLENV_TRY(ops::up(ctx, up_options));
       progress.settle();
       for (const auto& v : views) fmt::print("{}", common.json ? env_json(v) + "\n" : env_human(v));
+      return {};
+    });
+  });
+
+  // plan
+  ops::PlanOptions plan_options;
+  std::string plan_gpus;
+  std::string plan_host;
+  auto* plan = app.add_subcommand("plan", "what would be built and run, and why (CUDA, driver and GPU reasoning)");
+  plan->add_option("envs", plan_options.envs, "environments to plan (default: all of the project)");
+  plan->add_option("--framework", plan_options.framework, "plan without a project file: torch==2.3.1, tensorflow==1.15.*, jax, ...");
+  plan->add_option("--python", plan_options.python, "with --framework: the Python version (e.g. 3.11)");
+  plan->add_option("--cuda", plan_options.cuda, "with --framework: auto, none or X.Y")->capture_default_str();
+  plan->add_option("--gpus", plan_gpus, "with --framework: all, none, a count, or comma-separated indexes/UUIDs");
+  plan->add_option("--host", plan_host, "plan for the machine described by this file (saved 'dlenv host --json'; also DLENV_HOST_FACTS)");
+  add_project(plan, common);
+  add_json(plan, common);
+  plan->callback([&] {
+    plan_options.project = common.project;
+    plan_options.host_file = plan_host;
+    if (!plan_gpus.empty()) {
+      spec::GpuRequest gpus;
+      if (plan_gpus == "all") gpus.kind = spec::GpuRequest::Kind::all;
+      else if (plan_gpus == "none") gpus.kind = spec::GpuRequest::Kind::none;
+      else if (plan_gpus.find_first_not_of("0123456789") == std::string::npos && plan_gpus.size() < 3) {
+        gpus.kind = spec::GpuRequest::Kind::count;
+        gpus.count = std::stoi(plan_gpus);
+        if (gpus.count == 0) gpus.kind = spec::GpuRequest::Kind::none;
+      } else {
+        gpus.kind = spec::GpuRequest::Kind::devices;
+        gpus.devices = split(plan_gpus, ',');
+      }
+      plan_options.gpus = gpus;
+    }
+    bool all_ok = true;
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto views = DLENV_TRY(ops::plan_envs(ctx, plan_options));
+      for (const auto& v : views) {
+        fmt::print("{}", common.json ? plan_json(v) + "\n" : plan_human(v));
+        all_ok = all_ok && v.resolution.ok;
+      }
+      return {};
+    });
+    if (exit_code == 0 && !all_ok) exit_code = exit_code_for(ErrorCode::incompatible);
+  });
+
+  // host
+  auto* host_cmd = app.add_subcommand("host", "what the probe found: NVIDIA driver, CUDA level, GPUs, the engine and its GPU support");
+  add_json(host_cmd, common);
+  host_cmd->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto facts = DLENV_TRY(host::gpu_facts_for_host());
+      EngineReport report;
+      report.endpoint = engine::resolve_endpoint().describe();
+      if (auto info = ctx.engine().ping()) {
+        report.info = *info;
+        if (auto details = ctx.engine().details()) report.details = *details;
+      } else {
+        report.error = info.error().message;
+      }
+      fmt::print("{}", common.json ? host_json(facts, report) + "\n" : host_human(facts, report));
+      return {};
+    });
+  });
+
+  // gpu cdi
+  auto* gpu = app.add_subcommand("gpu", "GPU support without NVIDIA's container toolkit");
+  gpu->require_subcommand(1);
+  std::string cdi_output;
+  auto* cdi = gpu->add_subcommand("cdi", "write a CDI spec (nvidia.com/gpu) from the installed driver, for engines with CDI");
+  cdi->add_option("-o,--output", cdi_output, "write it here (e.g. /etc/cdi/nvidia.yaml) instead of printing it");
+  cdi->callback([&] {
+    exit_code = with_context(common, [&](ops::Context&, TerminalProgress&) -> Status {
+      auto facts = DLENV_TRY(host::gpu_facts_for_host());
+      if (!facts.driver)
+        return fail(ErrorCode::incompatible, "no NVIDIA driver was found, so there is nothing to describe",
+                    "install the NVIDIA driver, then run 'dlenv host' to check what dlenv sees");
+      auto files = host::discover_driver_files(facts, host::probe_options_from_env().root);
+      auto yaml = host::cdi_spec_yaml(files, facts);
+      if (cdi_output.empty()) {
+        fmt::print("{}", yaml);
+        return {};
+      }
+      DLENV_TRY_VOID(write_file_atomic(cdi_output, yaml, 0644));
+      fmt::print(stderr, "wrote {}\n", cdi_output);
       return {};
     });
   });

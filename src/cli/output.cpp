@@ -1,9 +1,13 @@
 #include "cli/output.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "host/gpu_facts_json.hpp"
 #include "util/table.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::cli {
 namespace {
@@ -66,6 +70,139 @@ std::string envs_table(const std::vector<ops::EnvView>& envs) {
 std::string error_human(const Error& error) {
   std::string out = fmt::format("error: {}\n", error.describe());
   if (!error.hint.empty()) out += fmt::format("hint: {}\n", error.hint);
+  return out;
+}
+
+namespace {
+
+nlohmann::json version_or_null(const std::optional<Version>& v) {
+  return v ? nlohmann::json(v->str()) : nlohmann::json(nullptr);
+}
+
+bool has_nvidia_runtime(const engine::EngineDetails& d) {
+  return std::find(d.runtimes.begin(), d.runtimes.end(), "nvidia") != d.runtimes.end();
+}
+
+}  // namespace
+
+std::string plan_json(const ops::PlanView& plan) {
+  const auto& r = plan.resolution;
+  nlohmann::json alternatives = nlohmann::json::array();
+  for (const auto& a : r.alternatives) alternatives.push_back({{"description", a.description}, {"change", a.change}});
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : plan.layers)
+    layers.push_back({{"kind", l.kind},
+                      {"tag", l.tag},
+                      {"hash", l.content_hash},
+                      {"parent", l.parent},
+                      {"exists", l.exists ? nlohmann::json(*l.exists) : nlohmann::json(nullptr)}});
+  nlohmann::json gpus = nlohmann::json::array();
+  for (const auto& g : plan.gpus) gpus.push_back({{"index", g.index}, {"name", g.name}, {"uuid", g.uuid}});
+  nlohmann::json j = {
+      {"env", plan.env},
+      {"ok", r.ok},
+      {"framework", r.framework.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json{{"name", r.framework}, {"version", version_or_null(r.framework_version)}}},
+      {"cuda", version_or_null(r.cuda)},
+      {"cudnn", version_or_null(r.cudnn)},
+      {"python", version_or_null(r.python)},
+      {"base_image", r.base_image},
+      {"variant", r.variant},
+      {"packages", r.packages},
+      {"apt_packages", r.apt_packages},
+      {"index_urls", r.index_urls},
+      {"reasons", r.reasons},
+      {"warnings", r.warnings},
+      {"alternatives", alternatives},
+      {"layers", layers},
+      {"gpus", gpus},
+      {"all_gpus", plan.all_gpus},
+      {"host", plan.host_origin},
+      {"notes", plan.notes},
+  };
+  if (!r.ok) j["failed_constraint"] = r.failed_constraint;
+  return j.dump();
+}
+
+std::string plan_human(const ops::PlanView& plan) {
+  const auto& r = plan.resolution;
+  std::string out;
+  if (r.ok) {
+    out += fmt::format("{}: {}", plan.env, r.framework.empty() ? "no framework" : r.framework);
+    if (r.framework_version) out += " " + r.framework_version->str();
+    out += r.cuda ? fmt::format(" with CUDA {}", r.cuda->str()) : std::string(r.framework.empty() ? "" : " (CPU)");
+    if (r.python) out += fmt::format(", Python {}", r.python->str());
+    out += fmt::format("\n  base image: {}\n", r.base_image);
+    if (!r.packages.empty()) out += fmt::format("  packages:   {}\n", join(r.packages, " "));
+    if (!r.index_urls.empty()) out += fmt::format("  index:      {}\n", join(r.index_urls, " "));
+  } else {
+    out += fmt::format("{}: cannot run here: {}\n", plan.env, r.failed_constraint);
+  }
+  if (!plan.gpus.empty()) {
+    std::vector<std::string> names;
+    for (const auto& g : plan.gpus) names.push_back(fmt::format("{} ({})", g.index, g.name));
+    out += fmt::format("  GPUs:       {}\n", join(names, ", "));
+  }
+  if (!r.reasons.empty()) {
+    out += "  because:\n";
+    for (const auto& reason : r.reasons) out += fmt::format("    - {}\n", reason);
+  }
+  for (const auto& w : r.warnings) out += fmt::format("  warning: {}\n", w);
+  if (!r.alternatives.empty()) {
+    out += "  ways out:\n";
+    for (const auto& a : r.alternatives) out += fmt::format("    - {}: {}\n", a.description, a.change);
+  }
+  for (const auto& l : plan.layers)
+    out += fmt::format("  layer {:<9} {} {}\n", l.kind, l.tag, !l.exists ? "(unknown)" : (*l.exists ? "(exists)" : "(to build)"));
+  for (const auto& n : plan.notes) out += fmt::format("  note: {}\n", n);
+  return out;
+}
+
+std::string host_json(const host::GpuFacts& facts, const EngineReport& engine) {
+  auto j = nlohmann::json::parse(host::gpu_facts_to_json(facts, false));
+  nlohmann::json e = {{"endpoint", engine.endpoint}};
+  if (engine.info) {
+    e["version"] = engine.info->version;
+    e["api_version"] = engine.info->api_version;
+    e["podman"] = engine.info->podman;
+  }
+  if (engine.details) {
+    e["runtimes"] = engine.details->runtimes;
+    e["default_runtime"] = engine.details->default_runtime;
+    e["nvidia_runtime"] = has_nvidia_runtime(*engine.details);
+    e["cdi_spec_dirs"] = engine.details->cdi_spec_dirs;
+    e["runc_version"] = engine.details->runc_version;
+  }
+  if (!engine.error.empty()) e["error"] = engine.error;
+  j["engine"] = e;
+  return j.dump(2);
+}
+
+std::string host_human(const host::GpuFacts& facts, const EngineReport& engine) {
+  std::string out;
+  if (facts.driver) {
+    out += fmt::format("NVIDIA driver {} (from {}), CUDA driver level {} (from {})\n", facts.driver->version.str(),
+                       facts.driver->version_source, facts.driver->cuda_driver_version.str(), facts.driver->cuda_source);
+  } else {
+    out += "no NVIDIA driver found\n";
+  }
+  if (!facts.gpus.empty()) {
+    TextTable table({"INDEX", "NAME", "CC", "MEMORY", "UUID", "SOURCE"});
+    for (const auto& g : facts.gpus)
+      table.add_row({std::to_string(g.index), g.name, g.compute_capability.str(), fmt::format("{} MiB", g.memory_mib), g.uuid, g.source});
+    out += table.render();
+  }
+  for (const auto& n : facts.notes) out += fmt::format("note: {}\n", n);
+  if (engine.info) {
+    out += fmt::format("engine: {} {} at {}", engine.info->podman ? "Podman" : "Docker", engine.info->version, engine.endpoint);
+    if (engine.details)
+      out += fmt::format(", runtimes {}{}", join(engine.details->runtimes, ", "),
+                         engine.details->cdi_spec_dirs.empty() ? "" : ", CDI in " + join(engine.details->cdi_spec_dirs, ", "));
+    out += "\n";
+  } else {
+    out += fmt::format("engine: not reachable at {} ({})\n", engine.endpoint, engine.error);
+  }
+  out += fmt::format("facts from: {}\n", facts.origin);
   return out;
 }
 

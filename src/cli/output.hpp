@@ -2,10 +2,14 @@
 // Rendering results for people and for programs (--json). JSON shapes are a contract:
 // an environment is {name, project, state, container, container_id, image, user{uid,gid},
 // ports{service: port}, jupyter{url} or null}.
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/types.hpp"
+#include "host/gpu_facts.hpp"
 #include "ops/env_view.hpp"
+#include "ops/plan_env.hpp"
 #include "util/error.hpp"
 
 namespace dlenv::cli {
@@ -17,5 +21,19 @@ std::string error_json(const Error& error);                    // {"error": {...
 std::string env_human(const ops::EnvView& env);                // a few lines: state, URL, ports
 std::string envs_table(const std::vector<ops::EnvView>& envs); // ls
 std::string error_human(const Error& error);                   // "error: ...\nhint: ..."
+
+// dlenv plan: the decision and why.
+std::string plan_json(const ops::PlanView& plan);  // one object, one line
+std::string plan_human(const ops::PlanView& plan);
+
+// dlenv host: the probe's facts (the saved form `--host FILE` reads back) and the engine.
+struct EngineReport {
+  std::string endpoint;
+  std::optional<engine::EngineInfo> info;
+  std::optional<engine::EngineDetails> details;
+  std::string error;  // why the engine could not be asked
+};
+std::string host_json(const host::GpuFacts& facts, const EngineReport& engine);
+std::string host_human(const host::GpuFacts& facts, const EngineReport& engine);
 
 }  // namespace dlenv::cli
