@@ -674,6 +674,30 @@ Status DockerEngine::import_image(const std::filesystem::path& tarball, const st
   return {};
 }
 
+Status DockerEngine::pull_image(const std::string& ref, const ProgressFn& progress) {
+  // name[:tag][@digest] -> fromImage=name, tag=tag or digest
+  std::string name = ref, tag;
+  if (auto at = ref.find('@'); at != std::string::npos) {
+    name = ref.substr(0, at);
+    tag = ref.substr(at + 1);
+  } else if (auto colon = ref.rfind(':'); colon != std::string::npos && ref.find('/', colon) == std::string::npos) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  std::string path = "/images/create?fromImage=" + url_encode(name);
+  if (!tag.empty()) path += "&tag=" + url_encode(tag);
+  const auto target = DLENV_TRY(versioned(path));
+  ProgressCollector collector(progress);
+  JsonMessageReader reader;
+  auto handle = [&](const json& message) { collector.handle(message); };
+  auto response = DLENV_TRY(http_.stream(HttpRequest::post(target), [&](std::string_view chunk) { reader.feed(chunk, handle); }));
+  reader.finish(handle);
+  collector.finish();
+  if (!response.ok()) return fail(api_error(response));
+  if (collector.error()) return fail(ErrorCode::engine_api, collector.error_with_output());
+  return {};
+}
+
 Status DockerEngine::remove_image(const std::string& ref) {
   const auto target = DLENV_TRY(versioned("/images/" + image_segment(ref)));
   auto response = DLENV_TRY(http_.send(HttpRequest::del(target)));

@@ -25,6 +25,7 @@ class DockerEngine final : public Engine {
   Status import_image(const std::filesystem::path& tarball, const std::string& repo, const std::string& tag,
                       const std::vector<std::string>& changes, const ProgressFn& progress) override;
   Status remove_image(const std::string& ref) override;
+  Status pull_image(const std::string& ref, const ProgressFn& progress) override;
 
   Result<std::string> create_container(const ContainerSpec& spec) override;
   Status start_container(const std::string& id_or_name) override;

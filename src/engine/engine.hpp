@@ -37,6 +37,9 @@ class Engine {
                               const std::string& tag, const std::vector<std::string>& changes,
                               const ProgressFn& progress) = 0;
   virtual Status remove_image(const std::string& ref) = 0;
+  // Pulls `ref` from its registry, streaming status lines. Fails with engine_api and the
+  // registry's message when it cannot be had (no network, unknown tag).
+  virtual Status pull_image(const std::string& ref, const ProgressFn& progress) = 0;
 
   // Returns the new container's id.
   virtual Result<std::string> create_container(const ContainerSpec& spec) = 0;

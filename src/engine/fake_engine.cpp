@@ -302,6 +302,15 @@ Status FakeEngine::import_image(const std::filesystem::path& tarball, const std:
   return {};
 }
 
+Status FakeEngine::pull_image(const std::string& ref, const ProgressFn& progress) {
+  DLENV_TRY_VOID(enter("pull_image", {ref}));
+  if (!pullable.count(ref))
+    return fail(ErrorCode::engine_api, fmt::format("pull access denied for {}, repository does not exist or may require 'docker login'", ref));
+  if (progress) progress(fmt::format("Pulled {}", ref));
+  add_image(ref);
+  return {};
+}
+
 Status FakeEngine::remove_image(const std::string& ref) {
   DLENV_TRY_VOID(enter("remove_image", {ref}));
   ImageInfo* image = find_image(ref);

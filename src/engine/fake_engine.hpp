@@ -4,6 +4,7 @@
 // runs nothing (exec and logs answer what the test configured); and records every call.
 // It honours the error contract of engine/engine.hpp, checked by tests/contract.
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ class FakeEngine final : public Engine {
   // ---- knobs ------------------------------------------------------------------------------
   // false: every call fails with engine_unavailable (as when no daemon answers).
   bool available = true;
+  std::set<std::string> pullable;  // references pull_image can "download"; others fail like a registry would
   EngineDetails engine_details{{"runc"}, "runc", "1.1.12", "/var/lib/docker", {}, "", false};
   // Method name → the error that method returns (until erased). Checked before anything else.
   std::map<std::string, Error> failures;
@@ -62,6 +64,7 @@ class FakeEngine final : public Engine {
   Status import_image(const std::filesystem::path& tarball, const std::string& repo, const std::string& tag,
                       const std::vector<std::string>& changes, const ProgressFn& progress) override;
   Status remove_image(const std::string& ref) override;
+  Status pull_image(const std::string& ref, const ProgressFn& progress) override;
   Result<std::string> create_container(const ContainerSpec& spec) override;
   Status start_container(const std::string& id_or_name) override;
   Status stop_container(const std::string& id_or_name, int timeout_seconds) override;

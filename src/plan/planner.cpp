@@ -145,6 +145,10 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
       {"DLENV_JUPYTER", env.jupyter ? "1" : "0"},
   };
   if (env.jupyter) vars["DLENV_JUPYTER_BASE_URL"] = run.jupyter_base_url;
+  // The container toolkit refuses images whose CUDA is above the driver's level even where
+  // minor-version compatibility runs them; the resolver chose this build knowing that.
+  if (resolution && resolution->minor_version_compat) vars["NVIDIA_DISABLE_REQUIRE"] = "true";
+  if (!inputs.gpus.empty()) vars["NVIDIA_DRIVER_CAPABILITIES"] = "compute,utility";
   for (const auto& [k, v] : env.env) vars[k] = v;
   for (const auto& [k, v] : vars) run.env.push_back(k + "=" + v);
 

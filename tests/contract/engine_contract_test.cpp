@@ -258,6 +258,14 @@ TYPED_TEST(EngineContract, DetailsNameTheRuntimesAndWhereImagesLive) {
   EXPECT_FALSE(details->runc_version.empty());
 }
 
+TYPED_TEST(EngineContract, PullingWhatNoRegistryServesIsAnEngineError) {
+  // Unreachable registry here, unknown repository elsewhere: an engine_api error either way.
+  auto pulled = this->engine().pull_image("dlenv-test/" + unique_name("never-published") + ":none", {});
+  ASSERT_FALSE(pulled);
+  EXPECT_EQ(pulled.error().code, ErrorCode::engine_api) << pulled.error().describe();
+  EXPECT_FALSE(pulled.error().message.empty());
+}
+
 TYPED_TEST(EngineContract, InspectingAMissingImageGivesNothing) {
   auto image = this->engine().inspect_image("dlenv-test/" + unique_name("never-built") + ":none");
   ASSERT_TRUE(image) << describe(image.error());
