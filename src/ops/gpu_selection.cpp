@@ -17,6 +17,21 @@ std::string listing(const std::vector<host::Gpu>& gpus) {
 
 }  // namespace
 
+std::map<std::string, GpuUse> gpu_use_of(const std::vector<engine::ContainerInfo>& containers, const std::string& except) {
+  std::map<std::string, GpuUse> use;
+  for (const auto& c : containers) {
+    if (c.name == except) continue;
+    auto it = c.labels.find("dlenv.gpus");
+    if (it == c.labels.end()) continue;
+    for (const auto& uuid : split(it->second, ',')) {
+      if (uuid.empty()) continue;
+      use[uuid].total++;
+      if (c.running()) use[uuid].running++;
+    }
+  }
+  return use;
+}
+
 Result<GpuChoice> select_gpus(const spec::GpuRequest& request, const host::GpuFacts& facts,
                               const std::map<std::string, GpuUse>& use_by_uuid) {
   using Kind = spec::GpuRequest::Kind;

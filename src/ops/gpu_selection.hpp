@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/types.hpp"
 #include "host/gpu_facts.hpp"
 #include "spec/project_spec.hpp"
 #include "util/error.hpp"
@@ -20,6 +21,10 @@ struct GpuChoice {
   std::vector<host::Gpu> gpus;
   bool all = false;  // every GPU, including ones added later (gpus = "all" or unspecified)
 };
+
+// What dlenv containers hold, from their dlenv.gpus labels (`except` is not counted).
+std::map<std::string, GpuUse> gpu_use_of(const std::vector<engine::ContainerInfo>& containers,
+                                         const std::string& except = {});
 
 // unspecified: every GPU when there are any, else none. "all" without GPUs, unknown devices
 // and a count larger than the free GPUs are errors that say what is there.

@@ -55,21 +55,12 @@ Result<compat::Resolution> resolve_env(const spec::EnvSpec& env, const host::Gpu
 namespace {
 
 std::map<std::string, GpuUse> gpu_use(Context& ctx, std::vector<std::string>& notes) {
-  std::map<std::string, GpuUse> use;
   auto containers = ctx.engine().list_containers({{plan::label::managed, "1"}});
   if (!containers) {
     notes.push_back("the engine was not asked which GPUs other environments hold: " + containers.error().message);
-    return use;
+    return {};
   }
-  for (const auto& c : *containers) {
-    auto it = c.labels.find(plan::label::gpus);
-    if (it == c.labels.end()) continue;
-    for (const auto& uuid : split(it->second, ',')) {
-      use[uuid].total++;
-      if (c.running()) use[uuid].running++;
-    }
-  }
-  return use;
+  return gpu_use_of(*containers);
 }
 
 spec::ProjectSpec synthetic_project(const PlanOptions& options) {

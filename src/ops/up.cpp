@@ -5,13 +5,18 @@
 #include <fmt/format.h>
 
 #include "ops/env_views.hpp"
+#include "host/gpu_probe.hpp"
+#include "ops/gpu_placement.hpp"
+#include "ops/gpu_selection.hpp"
 #include "ops/image_builder.hpp"
+#include "ops/plan_env.hpp"
 #include "ops/locks.hpp"
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
 #include "ops/project_lookup.hpp"
 #include "ops/secrets.hpp"
 #include "plan/env_plan.hpp"
+#include "util/file_lock.hpp"
 #include "util/files.hpp"
 #include "util/interrupt.hpp"
 #include "util/text.hpp"
@@ -27,7 +32,8 @@ Status check_interrupt() {
   return {};
 }
 
-engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports) {
+engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports,
+                                     const GpuPlacement& gpus) {
   engine::ContainerSpec spec;
   spec.name = run.container_name;
   spec.image = run.image;
@@ -43,6 +49,8 @@ engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<st
   spec.init = true;
   spec.security_opt = run.security_opt;
   spec.cap_drop = run.cap_drop;
+  spec.gpus = gpus.assignment;
+  spec.mounts.insert(spec.mounts.end(), gpus.mounts.begin(), gpus.mounts.end());
   return spec;
 }
 
@@ -114,20 +122,55 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   const auto& host = ctx.host();
   auto& engine = ctx.engine();
 
-  if (env.base.empty())
+  // GPUs, then the framework build for them, then the base image that build runs on.
+  auto facts = DLENV_TRY(gpu_facts_for({}));
+  std::optional<FileLock> gpu_lock;  // N free GPUs: choose and create under one lock
+  if (env.gpus.kind == spec::GpuRequest::Kind::count) gpu_lock.emplace(DLENV_TRY(lock_named(ctx, "gpu-selection")));
+  const auto name_of_container = plan::container_name(host.user.uid, project.dir.string(), env.name);
+  auto containers = DLENV_TRY(engine.list_containers({{plan::label::managed, "1"}}));
+  auto choice = DLENV_TRY(select_gpus(env.gpus, facts, gpu_use_of(containers, name_of_container)));
+  auto resolution = DLENV_TRY(resolve_env(env, facts, choice.gpus));
+  if (!resolution.ok) {
+    std::string hint;
+    for (const auto& alternative : resolution.alternatives) hint += fmt::format("{}: {}\n", alternative.description, alternative.change);
+    hint += fmt::format("'dlenv plan {}' shows every rule that decided", env.name);
     return fail(Error(ErrorCode::incompatible,
-                      fmt::format("env '{}' names a framework but no base image, and this dlenv cannot choose one yet", env.name),
-                      "set base = \"...\" in dlenv.toml")
-                    .at(env.where));
-  auto base = DLENV_TRY(engine.inspect_image(env.base));
+                      fmt::format("env '{}' cannot run on this host: {}", env.name, resolution.failed_constraint), hint)
+                    .at(env.framework_where.value_or(env.where)));
+  }
+  const std::string base_ref = resolution.base_image;
+  auto base = DLENV_TRY(engine.inspect_image(base_ref));
+  if (!base && !starts_with(base_ref, "dlenv/")) {
+    ctx.progress().phase(env.name, fmt::format("pulling {}", base_ref));
+    auto pulled = engine.pull_image(base_ref, [&](std::string_view line) { ctx.progress().detail(env.name, line); });
+    if (!pulled)
+      return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' could not be pulled", base_ref, env.name),
+                        fmt::format("{}\nload it with 'docker load', or choose another base in {}", pulled.error().message,
+                                    project.file.string()))
+                      .at(env.where));
+    base = DLENV_TRY(engine.inspect_image(base_ref));
+  }
   if (!base) {
-    std::string hint = starts_with(env.base, "dlenv/debian:")
-                           ? fmt::format("create it offline with 'dlenv base bootstrap debian:{}'", env.base.substr(13))
-                           : fmt::format("pull it first ('docker pull {}') or choose another base in {}", env.base, project.file.string());
-    return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' is not present", env.base, env.name), hint)
+    std::string hint = starts_with(base_ref, "dlenv/debian:")
+                           ? fmt::format("create it offline with 'dlenv base bootstrap debian:{}'", base_ref.substr(13))
+                           : fmt::format("choose another base in {}", project.file.string());
+    return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' is not present", base_ref, env.name), hint)
                     .at(env.where));
   }
-  auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, plan::inputs_for_base(env, base->id)));
+  plan::PlanInputs inputs;
+  inputs.base_image = base_ref;
+  inputs.base_image_id = base->id;
+  inputs.resolution = env.framework ? &resolution : nullptr;
+  inputs.gpus = choice.gpus;
+  inputs.all_gpus = choice.all;
+  auto plan = DLENV_TRY(plan::make_env_plan(project, env, host, inputs));
+  GpuPlacement placement;
+  if (!choice.gpus.empty()) {
+    auto details = DLENV_TRY(engine.details());
+    placement = place_gpus(details, facts, choice.gpus, choice.all, host::probe_options_from_env().root.string());
+    ctx.progress().phase(env.name, fmt::format("{} GPU{} through {}", choice.gpus.size(), choice.gpus.size() == 1 ? "" : "s", placement.how));
+    for (const auto& note : placement.notes) ctx.progress().detail(env.name, note);
+  }
   // One `up` of this environment at a time: a second waits and then finds it running.
   auto env_lock = DLENV_TRY(lock_named(ctx, plan.run.container_name));
   DLENV_TRY_VOID(ensure_images(ctx, env.name, plan.build));
@@ -167,7 +210,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
     }
     if (!existing) {
       ctx.progress().phase(env.name, "creating the container");
-      auto created = engine.create_container(container_spec(plan.run, ports));
+      auto created = engine.create_container(container_spec(plan.run, ports, placement));
       if (!created && created.error().code != ErrorCode::conflict) return fail(std::move(created.error()));
       // conflict: a concurrent `dlenv up` of the same environment created it first.
       existing = DLENV_TRY(engine.inspect_container(name));
