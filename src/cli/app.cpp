@@ -15,6 +15,7 @@
 #include "engine/engine.hpp"
 #include "ops/access.hpp"
 #include "ops/base_bootstrap.hpp"
+#include "ops/doctor.hpp"
 #include "ops/init.hpp"
 #include "ops/lifecycle.hpp"
 #include "ops/ls.hpp"
@@ -201,6 +202,22 @@ int run(int argc, char** argv) {
       fmt::print("{}", common.json ? host_json(facts, report) + "\n" : host_human(facts, report));
       return {};
     });
+  });
+
+  // doctor
+  auto* doctor = app.add_subcommand("doctor", "check the engine, runc, the NVIDIA driver, GPU support and dlenv's state; each with a remedy");
+  bool skip_gpu_container = false;
+  doctor->add_flag("--no-gpu-container", skip_gpu_container, "do not start a container to see whether it gets the GPUs");
+  add_json(doctor, common);
+  doctor->callback([&] {
+    bool failed = false;
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto checks = ops::doctor(ctx, {.run_gpu_container = !skip_gpu_container});
+      for (const auto& c : checks) failed = failed || c.status == ops::Check::Status::fail;
+      fmt::print("{}", common.json ? doctor_json(checks) + "\n" : doctor_human(checks));
+      return {};
+    });
+    if (exit_code == 0 && failed) exit_code = 1;  // a check failed
   });
 
   // gpu cdi

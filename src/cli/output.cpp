@@ -158,6 +158,25 @@ std::string plan_human(const ops::PlanView& plan) {
   return out;
 }
 
+std::string doctor_json(const std::vector<ops::Check>& checks) {
+  nlohmann::json list = nlohmann::json::array();
+  bool ok = true;
+  for (const auto& c : checks) {
+    list.push_back({{"name", c.name}, {"status", std::string(ops::to_string(c.status))}, {"detail", c.detail}, {"remedy", c.remedy}});
+    ok = ok && c.status != ops::Check::Status::fail;
+  }
+  return nlohmann::json{{"ok", ok}, {"checks", list}}.dump(2);
+}
+
+std::string doctor_human(const std::vector<ops::Check>& checks) {
+  std::string out;
+  for (const auto& c : checks) {
+    out += fmt::format("{:<5} {:<17} {}\n", ops::to_string(c.status), c.name, c.detail);
+    if (!c.remedy.empty() && c.status != ops::Check::Status::ok) out += fmt::format("{:<23} -> {}\n", "", c.remedy);
+  }
+  return out;
+}
+
 std::string host_json(const host::GpuFacts& facts, const EngineReport& engine) {
   auto j = nlohmann::json::parse(host::gpu_facts_to_json(facts, false));
   nlohmann::json e = {{"endpoint", engine.endpoint}};

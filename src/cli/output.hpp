@@ -8,6 +8,7 @@
 
 #include "engine/types.hpp"
 #include "host/gpu_facts.hpp"
+#include "ops/doctor.hpp"
 #include "ops/env_view.hpp"
 #include "ops/plan_env.hpp"
 #include "util/error.hpp"
@@ -25,6 +26,10 @@ std::string error_human(const Error& error);                   // "error: ...\nh
 // dlenv plan: the decision and why.
 std::string plan_json(const ops::PlanView& plan);  // one object, one line
 std::string plan_human(const ops::PlanView& plan);
+
+// dlenv doctor: {"ok": bool, "checks": [{name, status, detail, remedy}]} / one line per check.
+std::string doctor_json(const std::vector<ops::Check>& checks);
+std::string doctor_human(const std::vector<ops::Check>& checks);
 
 // dlenv host: the probe's facts (the saved form `--host FILE` reads back) and the engine.
 struct EngineReport {
