@@ -14,8 +14,24 @@ constexpr std::string_view kTemplate =
 # folder mounted inside. Host paths are relative to this file's folder.
 
 [@TABLE@]
-# The image to build on (required): [registry/]name[:tag][@sha256:digest].
+# The image to build on: [registry/]name[:tag][@sha256:digest]. Without it, dlenv chooses
+# one for the framework below, this host's NVIDIA driver and its GPUs ('dlenv plan' says why).
 base = @BASE@
+
+# A deep-learning framework, resolved to a build this driver and these GPUs can run:
+# "torch==2.3.1", "torch>=2.7", "tensorflow==1.15.*", "tensorflow==2.15.0", "jax".
+#framework = "torch==2.3.1"
+
+# Python for the framework ("3.11"); default: the newest the framework release supports.
+#python = "3.11"
+
+# CUDA: "auto" (the newest that the driver, the GPUs and the framework allow), "none"
+# (CPU only) or a version such as "12.1". Default: "auto".
+#cuda = "auto"
+
+# GPUs: "all", "none", a number (GPUs no other running environment holds), or a list of
+# indexes and UUIDs. Default: every GPU of the host.
+#gpus = 1
 
 # Debian packages installed with apt-get; a version is pinned with "name=version".
 #apt = ["git", "python3-numpy"]
