@@ -77,8 +77,13 @@ struct Candidate {
   std::string variant;                   // "cu118", "cpu", "and-cuda", "ngc-tf1", "cuda12", "debian"
   std::optional<Version> cuda;           // as the build names it (12.1); nullopt: CPU build
   const CudaRelease* release = nullptr;  // the toolkit release the driver is checked against
+  // The build's own driver floor, checked instead of Table 3 and without minor version
+  // compatibility (NGC containers' documented minimum; JAX's per-extra floor).
+  std::optional<Version> required_driver;
+  std::string required_driver_source;    // "NVIDIA's release notes for 23.03-tf1-py3"
   std::optional<Version> cudnn;
   std::optional<Version> python;
+  std::optional<Version> python_in_range;  // when the pinned Python is rejected: the newest that fits
   bool pypi_default = false;
   int preference = 0;                    // lower wins before versions: 0 upstream, 1 NGC container
   bool in_spec = true;

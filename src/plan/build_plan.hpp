@@ -38,6 +38,7 @@ struct ImageLayer {
   bool jupyter = true;
   // framework (pip packages and the indexes they come from); project
   std::vector<std::string> index_urls;
+  std::vector<std::string> find_links;  // pip --find-links pages (old PyTorch wheels)
   std::vector<std::string> pip;
   std::optional<std::string> requirements_text;  // file content, copied into the build context
   // user

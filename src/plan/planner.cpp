@@ -82,9 +82,11 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
     framework.parent = plan.build.layers.back().tag;
     framework.pip = resolution->packages;
     framework.index_urls = resolution->index_urls;
+    framework.find_links = resolution->find_links;
     framework = finish(std::move(framework), {{"parent", framework.parent},
                                               {"pip", joined(framework.pip)},
-                                              {"index", joined(framework.index_urls)}});
+                                              {"index", joined(framework.index_urls)},
+                                              {"find-links", joined(framework.find_links)}});
     plan.build.layers.push_back(framework);
   }
 
@@ -145,9 +147,10 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
       {"DLENV_JUPYTER", env.jupyter ? "1" : "0"},
   };
   if (env.jupyter) vars["DLENV_JUPYTER_BASE_URL"] = run.jupyter_base_url;
-  // The container toolkit refuses images whose CUDA is above the driver's level even where
-  // minor-version compatibility runs them; the resolver chose this build knowing that.
-  if (resolution && resolution->minor_version_compat) vars["NVIDIA_DISABLE_REQUIRE"] = "true";
+  // What the resolved build needs set in the container (NVIDIA_DISABLE_REQUIRE=true when
+  // minor-version compatibility is what makes an nvidia/cuda image run on this driver).
+  if (resolution)
+    for (const auto& [k, v] : resolution->container_env) vars[k] = v;
   if (!inputs.gpus.empty()) vars["NVIDIA_DRIVER_CAPABILITIES"] = "compute,utility";
   for (const auto& [k, v] : env.env) vars[k] = v;
   for (const auto& [k, v] : vars) run.env.push_back(k + "=" + v);

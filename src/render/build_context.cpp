@@ -61,7 +61,9 @@ BuildContext framework_layer(const plan::ImageLayer& layer) {
   std::string indexes;
   for (size_t i = 0; i < layer.index_urls.size(); ++i)
     indexes += fmt::format("{}{}", i ? " " : "", layer.index_urls[i]);
-  df += fmt::format("RUN DLENV_PIP_INDEXES={} sh /usr/local/lib/dlenv/install-python {}\n", shell_quote(indexes), words(layer.pip));
+  std::string env = fmt::format("DLENV_PIP_INDEXES={}", shell_quote(indexes));
+  if (!layer.find_links.empty()) env += fmt::format(" DLENV_PIP_FIND_LINKS={}", shell_quote(join(layer.find_links, " ")));
+  df += fmt::format("RUN {} sh /usr/local/lib/dlenv/install-python {}\n", env, words(layer.pip));
   ctx.files.push_back({"Dockerfile", df, 0644});
   ctx.files.push_back({"dlenv-install-python", install_python_script(), 0755});
   return ctx;

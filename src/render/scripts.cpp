@@ -74,6 +74,10 @@ index_args=""
 for index in ${DLENV_PIP_INDEXES:-}; do
   if [ -z "$index_args" ]; then index_args="--index-url $index"; else index_args="$index_args --extra-index-url $index"; fi
 done
+# DLENV_PIP_FIND_LINKS: pages of wheel links (PyTorch 1.10 and older).
+for page in ${DLENV_PIP_FIND_LINKS:-}; do
+  index_args="$index_args --find-links $page"
+done
 if [ "$#" -gt 0 ]; then
   # shellcheck disable=SC2086
   python3 -m pip install $index_args "$@"
