@@ -12,8 +12,12 @@ if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   jupyter_from_pip=0
+  base_python=$(command -v python3 || true)
   if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
-    if apt-cache show python3-jupyter-server >/dev/null 2>&1; then
+    if [ -n "$base_python" ] && [ "$base_python" != /usr/bin/python3 ]; then
+      # The image brings its own Python (python:*, conda): Jupyter goes beside the framework.
+      jupyter_from_pip=1
+    elif apt-cache show python3-jupyter-server >/dev/null 2>&1; then
       extra="python3 python3-jupyter-server python3-ipykernel"
       if apt-cache show python3-debugpy >/dev/null 2>&1; then
         extra="$extra python3-debugpy"
