@@ -21,6 +21,9 @@ struct Request {
   // Take the framework from the distribution's packages (Debian's python3-torch) when a
   // CPU build is wanted and a Debian release ships a matching version.
   bool prefer_distribution = false;
+  // The distribution image the environment is built on ("dlenv/debian:bookworm"), when given:
+  // only that release's packages are candidates.
+  std::string distribution_base;
 };
 
 // One way out when the request cannot be met as it stands.

@@ -383,6 +383,8 @@ std::vector<Candidate> debian_candidates(const Context& ctx) {
     c.base_image = fmt::format("dlenv/debian:{}", d.suite);
     spec_rule(ctx, c, d.torch);
     apply_cuda_mode_rule(ctx, c);
+    if (!ctx.request.distribution_base.empty() && ctx.request.distribution_base != c.base_image)
+      c.reject(Rule::other, fmt::format("the base image is {}, not {}", ctx.request.distribution_base, c.base_image));
     if (ctx.request.python && ctx.request.python->truncated(2) != d.python)
       c.reject(Rule::python, fmt::format("Debian {}'s Python is {}, not the pinned {}", d.suite, major_minor(d.python),
                                          major_minor(*ctx.request.python)));

@@ -40,10 +40,16 @@ Result<compat::Resolution> resolve_env(const spec::EnvSpec& env, const host::Gpu
     request->cuda_mode = compat::Request::Cuda::pinned;
     request->cuda = Version::parse(env.cuda);
   }
+  // On dlenv's own Debian bases the framework comes from that release's packages when it has
+  // it, so offline environments go through the resolver too.
+  if (env.base.starts_with("dlenv/debian:")) {
+    request->prefer_distribution = true;
+    request->distribution_base = env.base;
+  }
   host::GpuFacts selected = facts;
   selected.gpus = gpus;
   auto resolution = compat::resolve(compat::KnowledgeBase::builtin(), *request, selected);
-  if (!env.base.empty() && resolution.ok) {
+  if (!env.base.empty() && resolution.ok && resolution.base_image != env.base) {
     resolution.warnings.push_back(fmt::format(
         "the base image {} from dlenv.toml is used instead of the resolved {}; it must provide what that build needs",
         env.base, resolution.base_image));

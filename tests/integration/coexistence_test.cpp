@@ -12,17 +12,26 @@ TEST_F(CoexistenceTest, ThreeTorchVersionsRunSideBySide) {
     auto r = sh({DLENV_BINARY, "-q", "base", "bootstrap", std::string("debian:") + suite});
     ASSERT_EQ(r.code, 0) << r.err;
   }
+  // The framework goes through the resolver, which finds it in each release's packages.
   write_project(R"(
 [envs.torch17]
 base = "dlenv/debian:bullseye"
-apt = ["python3-torch"]
+framework = "torch==1.7.*"
 [envs.torch113]
 base = "dlenv/debian:bookworm"
-apt = ["python3-torch"]
+framework = "torch==1.13.*"
 [envs.torch26]
 base = "dlenv/debian:trixie"
-apt = ["python3-torch"]
+framework = "torch>=2.6"
 )");
+  auto plan = dlenv({"plan", "--json", "--project", project.string()});
+  ASSERT_EQ(plan.code, 0) << plan.err << plan.out;
+  for (const auto& line : split_lines(plan.out)) {
+    auto p = json::parse(line);
+    EXPECT_EQ(p["variant"], "debian") << line;
+    EXPECT_EQ(p["apt_packages"], json::array({"python3-torch"})) << line;
+    EXPECT_TRUE(p["cuda"].is_null()) << line;
+  }
   auto envs = up();
   ASSERT_EQ(envs.size(), 3u);
   // Debian's package versions; torch.__version__ of the older two builds reads "1.7.0a0" and
