@@ -206,3 +206,51 @@ TEST_F(OpsUpTest, DownKeepsPortsAndRmReleasesThem) {
 }
 
 }  // namespace
+
+namespace {
+
+class OpsUpGpuTest : public OpsUpTest {
+ protected:
+  void SetUp() override {
+    OpsUpTest::SetUp();
+    auto facts = scratch.write("facts.json", R"({"driver_version": "550.54.15", "cuda_driver_version": "12.4", "gpus": [
+      {"index": 0, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-aaaa", "compute_capability": "8.0", "memory_mib": 40960},
+      {"index": 1, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-bbbb", "compute_capability": "8.0", "memory_mib": 40960}]})");
+    ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
+    engine.engine_details.runtimes.push_back("nvidia");
+  }
+  void TearDown() override { ::unsetenv("DLENV_HOST_FACTS"); }
+};
+
+}  // namespace
+
+TEST_F(OpsUpGpuTest, GpusGoToTheContainerByUuidThroughTheNvidiaRuntime) {
+  write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n");
+  auto views = up();
+  ASSERT_EQ(views.size(), 2u);
+  auto a = engine.spec_of(views[0].container), b = engine.spec_of(views[1].container);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->gpus.mode, engine::GpuAssignment::Mode::nvidia_runtime);
+  ASSERT_EQ(a->gpus.device_ids.size(), 1u);
+  ASSERT_EQ(b->gpus.device_ids.size(), 1u);
+  EXPECT_NE(a->gpus.device_ids[0], b->gpus.device_ids[0]) << "N free GPUs: the second env gets the other one";
+  EXPECT_EQ(a->labels.at("dlenv.gpus"), a->gpus.device_ids[0]);
+  // Both GPUs are held now: a third env asking for one is told so.
+  write_project("[envs.c]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n");
+  auto r = ops::up(*ctx, {root / "project", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::conflict);
+}
+
+TEST_F(OpsUpGpuTest, AFrameworkTheHostCannotRunIsRefusedWithWaysOut) {
+  write_project("[envs.old]\nframework = \"tensorflow==1.15.*\"\ngpus = \"all\"\n");
+  engine.engine_details.runtimes = {"runc"};
+  // Driver 550 and A100s: upstream TF 1.15 (CUDA 10.0) cannot run; NVIDIA's TF1 container is
+  // the resolver's answer, so the base must be pulled - which this fake engine refuses.
+  auto r = ops::up(*ctx, {root / "project", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_NE(r.error().message.find("nvcr.io/nvidia/tensorflow"), std::string::npos) << r.error().message;
+  EXPECT_EQ(engine.count_calls("pull_image"), 1u);
+  EXPECT_EQ(engine.count_calls("create_container"), 0u);
+}
