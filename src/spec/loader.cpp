@@ -25,7 +25,8 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"env", "envs"};
 const std::vector<std::string> kEnvKeys = {"base",    "framework", "python", "cuda",   "gpus",
                                            "apt",     "pip",       "requirements",    "shm_size",
-                                           "workdir", "jupyter",   "mounts", "env"};
+                                           "workdir", "jupyter",   "mounts", "env",    "ssh"};
+const std::vector<std::string> kSshKeys = {"enabled", "authorized_keys"};
 const std::vector<std::string> kMountTableKeys = {"target", "read_only"};
 
 constexpr std::string_view kExampleBase = "dlenv/debian:bookworm";
@@ -231,8 +232,9 @@ Result<std::vector<std::string>> read_pip(const Document& doc, const toml::node&
   return requirements;
 }
 
-Result<fs::path> read_requirements(const Document& doc, const toml::node& node, std::string_view path) {
-  const std::string hint = "for example: requirements = \"requirements.txt\" (relative to the project folder)";
+// A host file that must exist (requirements, authorized keys); relative to the project.
+Result<fs::path> read_existing_file(const Document& doc, const toml::node& node, std::string_view path,
+                                    std::string_view what, const std::string& hint) {
   std::string text = DLENV_TRY(read_string(doc, node, path, hint));
   if (trim(text).empty())
     return config_error(doc, node.source(), fmt::format("'{}' must not be empty", path), hint);
@@ -240,14 +242,17 @@ Result<fs::path> read_requirements(const Document& doc, const toml::node& node, 
   std::error_code ec;
   fs::file_status status = fs::status(file, ec);
   if (!fs::exists(status))
-    return config_error(doc, node.source(),
-                        fmt::format("requirements file '{}' ({}) does not exist", text, path),
+    return config_error(doc, node.source(), fmt::format("{} '{}' ({}) does not exist", what, text, path),
                         fmt::format("looked for {}; relative paths start at the project folder", file.string()));
   if (!fs::is_regular_file(status))
-    return config_error(doc, node.source(),
-                        fmt::format("requirements file '{}' ({}) is not a regular file", text, path),
-                        fmt::format("{} must be a pip requirements file", file.string()));
+    return config_error(doc, node.source(), fmt::format("{} '{}' ({}) is not a regular file", what, text, path),
+                        fmt::format("{} must be a regular file", file.string()));
   return file;
+}
+
+Result<fs::path> read_requirements(const Document& doc, const toml::node& node, std::string_view path) {
+  return read_existing_file(doc, node, path, "requirements file",
+                            "for example: requirements = \"requirements.txt\" (relative to the project folder)");
 }
 
 Result<int64_t> read_shm_size(const Document& doc, const toml::node& node, std::string_view path) {
@@ -479,6 +484,24 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
       mounts = DLENV_TRY(read_mounts(doc, value, key_path));
     } else if (key == "env") {
       env.env = DLENV_TRY(read_env_vars(doc, value, key_path));
+    } else if (key == "ssh") {
+      if (!value.is_table())
+        return wrong_type(doc, value, key_path, "a table",
+                          fmt::format("for example: [{}] with enabled = false on the next line", key_path));
+      for (const Entry& option : entries_in_file_order(*value.as_table())) {
+        const std::string option_key(option.key->str());
+        const std::string option_path = toml_key_path(key_path, option_key);
+        if (option_key == "enabled") {
+          env.ssh = DLENV_TRY(read_bool(doc, *option.value, option_path, "use enabled = true or enabled = false"));
+        } else if (option_key == "authorized_keys") {
+          env.authorized_keys = DLENV_TRY(read_existing_file(
+              doc, *option.value, option_path, "authorized keys file",
+              "for example: authorized_keys = \"~/.ssh/id_ed25519.pub\" (one or more public keys)"));
+        } else {
+          return config_error(doc, option.key->source(), fmt::format("unknown key '{}'", option_path),
+                              unknown_key_hint(option_key, kSshKeys));
+        }
+      }
     } else {
       return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", key_path),
                           unknown_env_key_hint(entry, path));

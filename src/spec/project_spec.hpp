@@ -53,6 +53,8 @@ struct EnvSpec {
   std::vector<MountSpec> mounts;                     // in file order
   std::map<std::string, std::string> env;            // extra environment variables
   bool jupyter = true;                               // jupyter-server + ipykernel + debugpy
+  bool ssh = true;                                   // [envs.X.ssh] enabled: an sshd as the user, key-only
+  std::optional<std::filesystem::path> authorized_keys;  // [envs.X.ssh] authorized_keys (absolute); else ~/.ssh/*.pub
   SourceLocation where;                              // the table that defined it
 };
 

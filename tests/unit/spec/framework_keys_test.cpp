@@ -84,3 +84,12 @@ TEST(FrameworkKeys, MisspeltKeysSuggestTheNewOnes) {
   auto e = error_of("[envs.t]\nframwork = \"torch\"\n");
   EXPECT_EQ(e.hint, "did you mean 'framework'?");
 }
+
+TEST(SshKeys, OnByDefaultOffWhenSaidAndKeysFromAFile) {
+  EXPECT_TRUE(only_env("[envs.t]\nbase = \"x\"\n").ssh);
+  EXPECT_FALSE(only_env("[envs.t]\nbase = \"x\"\n[envs.t.ssh]\nenabled = false\n").ssh);
+  auto e = error_of("[envs.t]\nbase = \"x\"\n[envs.t.ssh]\nauthorized_keys = \"keys.pub\"\n");
+  EXPECT_EQ(e.describe(), "/virtual/demo/dlenv.toml:4:19: authorized keys file 'keys.pub' (envs.t.ssh.authorized_keys) does not exist");
+  auto typo = error_of("[envs.t]\nbase = \"x\"\n[envs.t.ssh]\nenable = false\n");
+  EXPECT_EQ(typo.hint, "did you mean 'enabled'?");
+}

@@ -32,7 +32,7 @@ base = "dlenv/debian:bookworm"
 cuda_version = "12.4"
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.cuda_version'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh");
 }
 
 TEST(SpecErrors, KeysAreCaseSensitiveButSuggested) {
@@ -116,7 +116,7 @@ TEST(SpecErrors, RequirementsMustBeAFile) {
   auto result = parse_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nrequirements = \"reqs\"\n", file);
   expect_config_error(result, file.string() + ":3:16: requirements file 'reqs' (envs.demo.requirements) is not a "
                                               "regular file",
-                      (scratch.path() / "reqs").string() + " must be a pip requirements file");
+                      (scratch.path() / "reqs").string() + " must be a regular file");
 }
 
 TEST(SpecErrors, InvalidImageReference) {
@@ -346,7 +346,7 @@ zeta = 1
 alpha = 2
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.zeta'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh");
 }
 
 }  // namespace
