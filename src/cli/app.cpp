@@ -20,12 +20,14 @@
 #include "ops/lifecycle.hpp"
 #include "ops/ls.hpp"
 #include "ops/plan_env.hpp"
+#include "ops/ssh_access.hpp"
 #include "ops/up.hpp"
 #include "host/cdi_spec.hpp"
 #include "host/driver_files.hpp"
 #include "host/gpu_facts_json.hpp"
 #include "host/gpu_probe.hpp"
 #include "util/files.hpp"
+#include "util/subprocess.hpp"
 #include "util/interrupt.hpp"
 #include "util/text.hpp"
 
@@ -320,6 +322,44 @@ int run(int argc, char** argv) {
       return {};
     });
     if (exit_code == 0) exit_code = code;
+  });
+
+  // ssh-config / ssh
+  bool install_include = false;
+  auto* ssh_config = app.add_subcommand("ssh-config", "write ~/.ssh/dlenv/config (a Host dlenv-<env> block per environment) and print its path");
+  ssh_config->add_flag("--install", install_include, "also add one 'Include' line for it to ~/.ssh/config (idempotent)");
+  ssh_config->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto views = DLENV_TRY(ops::ls(ctx, {}));
+      auto path = DLENV_TRY(ops::write_ssh_client_config(ctx, views));
+      fmt::print("{}\n", path.string());
+      if (install_include) {
+        bool added = DLENV_TRY(ops::install_ssh_include(ctx));
+        fmt::print(stderr, "{}\n", added ? "added an Include line to ~/.ssh/config" : "~/.ssh/config already includes it");
+      }
+      return {};
+    });
+  });
+  std::vector<std::string> ssh_command;
+  auto* ssh = app.add_subcommand("ssh", "ssh into an environment as you (key-only): dlenv ssh ENV [-- CMD...]");
+  ssh->add_option("env", env_name, "environment name")->required();
+  ssh->add_option("command", ssh_command, "a command to run instead of a shell (after --)");
+  add_project(ssh, common);
+  ssh->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));
+      if (!view.ports.count("ssh"))
+        return fail(ErrorCode::not_found, fmt::format("environment '{}' has no SSH server", env_name),
+                    "SSH is on unless [envs.NAME.ssh] enabled = false; run 'dlenv up' after changing it");
+      auto all = DLENV_TRY(ops::ls(ctx, {}));
+      auto config = DLENV_TRY(ops::write_ssh_client_config(ctx, all));
+      std::vector<std::string> argv = {"ssh", "-F", config.string(), ops::ssh_alias(view, all)};
+      if (!ssh_command.empty()) {
+        argv.push_back("--");
+        argv.insert(argv.end(), ssh_command.begin(), ssh_command.end());
+      }
+      return fail(exec_process(argv).with_hint("install OpenSSH's client (sudo apt-get install openssh-client)"));
+    });
   });
 
   // down / rm

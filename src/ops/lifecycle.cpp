@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "ops/env_views.hpp"
+#include "ops/ls.hpp"
 #include "ops/project_lookup.hpp"
+#include "ops/ssh_access.hpp"
 
 namespace dlenv::ops {
 namespace {
@@ -44,6 +46,10 @@ Result<EnvView> rm(Context& ctx, const std::filesystem::path& project, const std
   auto* store = DLENV_TRY(ctx.store());
   DLENV_TRY_VOID(store->remove_env(target.env_key));
   DLENV_TRY_VOID(store->record_history(target.env_key, "rm", target.container));
+  if (view.ports.count("ssh")) {  // drop its Host block
+    auto all = DLENV_TRY(ls(ctx, {}));
+    DLENV_TRY(write_ssh_client_config(ctx, all));
+  }
   view.state = "removed";
   return view;
 }

@@ -11,6 +11,8 @@
 #include "ops/image_builder.hpp"
 #include "ops/plan_env.hpp"
 #include "ops/locks.hpp"
+#include "ops/ls.hpp"
+#include "ops/ssh_access.hpp"
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
 #include "ops/project_lookup.hpp"
@@ -182,6 +184,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   std::string token;
   DLENV_TRY_VOID(make_dirs(plan.run.secrets_dir, 0700, owner_of(host.user)));
   if (env.jupyter) token = DLENV_TRY(ensure_jupyter_token(plan.run.secrets_dir, host.user));
+  if (env.ssh) DLENV_TRY_VOID(prepare_ssh(ctx, env, plan.run.secrets_dir));
   for (const auto& m : plan.run.mounts)
     if (m.create) DLENV_TRY_VOID(make_dirs(m.source, 0755, owner_of(host.user)));
 
@@ -257,6 +260,11 @@ Result<std::vector<EnvView>> up(Context& ctx, const UpOptions& options) {
     auto view = up_one(ctx, project, *env, options);
     if (!view) return fail(std::move(view.error()).while_(fmt::format("while bringing up '{}'", env->name)));
     views.push_back(std::move(*view));
+  }
+  // Editors reach the environments through ~/.ssh/dlenv/config: bring it up to date.
+  if (std::any_of(envs.begin(), envs.end(), [](const spec::EnvSpec* e) { return e->ssh; })) {
+    auto all = DLENV_TRY(ls(ctx, {}));
+    DLENV_TRY(write_ssh_client_config(ctx, all));
   }
   return views;
 }

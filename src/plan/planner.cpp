@@ -145,6 +145,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
       {"DLENV_ENV", env.name},
       {"DLENV_WORKDIR", env.workdir},
       {"DLENV_JUPYTER", env.jupyter ? "1" : "0"},
+      {"DLENV_SSH", env.ssh ? "1" : "0"},
   };
   if (env.jupyter) vars["DLENV_JUPYTER_BASE_URL"] = run.jupyter_base_url;
   // What the resolved build needs set in the container (NVIDIA_DISABLE_REQUIRE=true when
@@ -162,6 +163,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
 
   if (env.jupyter) run.ports.push_back({"jupyter", kJupyterContainerPort, "127.0.0.1"});
+  if (env.ssh) run.ports.push_back({"ssh", kSshContainerPort, "127.0.0.1"});
   run.all_gpus = inputs.all_gpus;
   for (const auto& gpu : inputs.gpus) run.gpu_uuids.push_back(gpu.uuid);
 

@@ -30,10 +30,15 @@ if command -v apt-get >/dev/null 2>&1; then
       jupyter_from_pip=1
     fi
   fi
+  # An sshd for editors (VS Code Remote-SSH needs bash, tar and curl too); dlenv runs it as
+  # the user with its own config and host key, so the package's host keys are removed.
+  extra="$extra openssh-server bash tar curl ca-certificates"
   # shellcheck disable=SC2086
   apt-get install -y --no-install-recommends $apt_packages $extra
   apt-get clean
-  rm -rf /var/lib/apt/lists/*
+  rm -rf /var/lib/apt/lists/* /etc/ssh/ssh_host_*
+  mkdir -p /run/sshd
+  chmod 0755 /run/sshd
   if [ "$jupyter_from_pip" = 1 ]; then
     PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir jupyter-server 'ipykernel>=6' debugpy
   fi
@@ -113,7 +118,9 @@ if [ "$uid" != 0 ]; then
   shell=/bin/sh
   [ -x /bin/bash ] && shell=/bin/bash
   echo "$name:x:$uid:$gid:dlenv user:$home:$shell" >> /etc/passwd
-  if [ -f /etc/shadow ]; then echo "$name:!:1::::::" >> /etc/shadow; fi
+  # "*": no password can match, but the account is not locked (sshd refuses locked accounts
+  # even for key logins).
+  if [ -f /etc/shadow ]; then echo "$name:*:1::::::" >> /etc/shadow; fi
   rm -f "/etc/sudoers.d/$name"
 fi
 mkdir -p "$home/.local/share/jupyter" "$home/.cache"
@@ -131,11 +138,54 @@ cd "${DLENV_WORKDIR:-$HOME}" 2>/dev/null || cd "$HOME"
 if [ "$#" -gt 0 ]; then
   exec "$@"
 fi
+ssh_on=0
+if [ "${DLENV_SSH:-0}" = 1 ]; then
+  if [ -x /usr/sbin/sshd ]; then
+    ssh_on=1
+  else
+    echo "dlenv: this image has no /usr/sbin/sshd; SSH is off" >&2
+  fi
+fi
 if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
+  if [ "$ssh_on" = 1 ]; then
+    /usr/sbin/sshd -f /etc/dlenv/sshd_config -o "AllowUsers=$(id -un)" -E /tmp/dlenv-sshd.log ||
+      echo "dlenv: sshd did not start (see /tmp/dlenv-sshd.log)" >&2
+  fi
   exec python3 -m jupyter_server --config=/etc/dlenv/jupyter_server_config.py
+fi
+if [ "$ssh_on" = 1 ]; then
+  exec /usr/sbin/sshd -D -e -f /etc/dlenv/sshd_config -o "AllowUsers=$(id -un)"
 fi
 exec sleep infinity
 )SH";
+}
+
+std::string sshd_config() {
+  return R"(# dlenv: sshd for one user, run as that user (never root), keys only. The host key and
+# the authorized keys come from the environment's secrets, mounted read-only; the allowed
+# user is given on the command line (-o AllowUsers=...).
+Port 2222
+HostKey /run/dlenv/secrets/ssh_host_ed25519_key
+AuthorizedKeysFile /run/dlenv/secrets/authorized_keys
+PidFile /tmp/dlenv-sshd.pid
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+PermitRootLogin no
+# VS Code forwards its server's port over the connection: local forwarding only.
+AllowTcpForwarding local
+AllowAgentForwarding no
+X11Forwarding no
+PermitTunnel no
+GatewayPorts no
+PermitUserEnvironment no
+MaxAuthTries 3
+LoginGraceTime 30
+PrintMotd no
+Subsystem sftp internal-sftp
+)";
 }
 
 std::string jupyter_server_config() {

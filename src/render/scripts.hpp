@@ -14,6 +14,8 @@ std::string install_python_script();
 std::string add_user_script();
 // Runs as the user: starts Jupyter in the foreground, or waits when Jupyter is off.
 std::string entrypoint_script();
+// sshd configuration for a non-root sshd on port 2222, key-only, local forwarding, SFTP.
+std::string sshd_config();
 // Jupyter Server configuration: token from the mounted secret file, loopback Host check,
 // the env's base_url.
 std::string jupyter_server_config();

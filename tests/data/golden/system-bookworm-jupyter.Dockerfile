@@ -7,4 +7,5 @@ COPY dlenv-install-system /usr/local/lib/dlenv/install-system
 RUN DLENV_APT='python3-numpy python3-torch' DLENV_JUPYTER=1 sh /usr/local/lib/dlenv/install-system
 COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint
 COPY jupyter_server_config.py /etc/dlenv/jupyter_server_config.py
+COPY sshd_config /etc/dlenv/sshd_config
 ENTRYPOINT ["/usr/local/bin/dlenv-entrypoint"]

@@ -6,4 +6,5 @@ USER 0:0
 COPY dlenv-install-system /usr/local/lib/dlenv/install-system
 RUN DLENV_APT='' DLENV_JUPYTER=0 sh /usr/local/lib/dlenv/install-system
 COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint
+COPY sshd_config /etc/dlenv/sshd_config
 ENTRYPOINT ["/usr/local/bin/dlenv-entrypoint"]

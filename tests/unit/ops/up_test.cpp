@@ -27,7 +27,7 @@ class OpsUpTest : public ::testing::Test {
     host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
     host.paths.data_dir = root / "state";
     host.paths.cache_dir = root / "cache";
-    host.ports = {41000, 41009};
+    host.ports = {41000, 41019};
     base_id = engine.add_image("dlenv/debian:bookworm");
     ctx = std::make_unique<ops::Context>(engine, host, progress);
     ctx->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
@@ -73,11 +73,18 @@ TEST_F(OpsUpTest, ContainerSpecPublishesOnLoopbackAndCarriesNoToken) {
   auto v = up().at(0);
   auto spec = engine.spec_of(v.container);
   ASSERT_TRUE(spec);
-  ASSERT_EQ(spec->ports.size(), 1u);
-  EXPECT_EQ(spec->ports[0].host_ip, "127.0.0.1");
+  ASSERT_EQ(spec->ports.size(), 2u);
+  for (const auto& p : spec->ports) EXPECT_EQ(p.host_ip, "127.0.0.1");
   EXPECT_EQ(spec->ports[0].host_port, 41000);
   EXPECT_EQ(spec->ports[0].container_port, "8888/tcp");
+  EXPECT_EQ(spec->ports[1].host_port, 41001);
+  EXPECT_EQ(spec->ports[1].container_port, "2222/tcp");
   EXPECT_EQ(spec->labels.at("dlenv.port.jupyter"), "41000");
+  EXPECT_EQ(spec->labels.at("dlenv.port.ssh"), "41001");
+  // The SSH host key and the keys allowed in are files in the env's secrets, never in the spec.
+  auto secrets = host.paths.secrets_dir() / v.container;
+  EXPECT_TRUE(std::filesystem::exists(secrets / "ssh_host_ed25519_key"));
+  EXPECT_TRUE(std::filesystem::exists(secrets / "authorized_keys"));
   std::string token = v.jupyter_url.substr(v.jupyter_url.find("token=") + 6);
   ASSERT_EQ(token.size(), 64u);
   for (const auto& e : spec->env) EXPECT_EQ(e.find(token), std::string::npos) << e;
@@ -114,8 +121,9 @@ TEST_F(OpsUpTest, DistinctEnvironmentsGetDistinctPorts) {
   write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\n[envs.c]\nbase = \"dlenv/debian:bookworm\"\n");
   auto views = up();
   std::set<int> ports;
-  for (const auto& v : views) ports.insert(v.ports.at("jupyter"));
-  EXPECT_EQ(ports, (std::set<int>{41000, 41001, 41002}));
+  for (const auto& v : views)
+    for (const auto& [service, port] : v.ports) ports.insert(port);
+  EXPECT_EQ(ports, (std::set<int>{41000, 41001, 41002, 41003, 41004, 41005}));
   EXPECT_EQ(engine.builds.size(), 2u);  // shared layers are built once
 }
 

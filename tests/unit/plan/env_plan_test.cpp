@@ -127,20 +127,25 @@ TEST(EnvPlan, RunsAsTheUserWithoutNewPrivileges) {
   EXPECT_TRUE(has_env(p.run, "USER=ada"));
 }
 
-TEST(EnvPlan, PublishesJupyterOnLoopbackOnly) {
+TEST(EnvPlan, PublishesJupyterAndSshOnLoopbackOnly) {
   auto p = make(sample_project());
-  ASSERT_EQ(p.run.ports.size(), 1u);
+  ASSERT_EQ(p.run.ports.size(), 2u);
   EXPECT_EQ(p.run.ports[0].service, "jupyter");
   EXPECT_EQ(p.run.ports[0].host_ip, "127.0.0.1");
   EXPECT_EQ(p.run.ports[0].container_port, 8888);
+  EXPECT_EQ(p.run.ports[1].service, "ssh");
+  EXPECT_EQ(p.run.ports[1].host_ip, "127.0.0.1");
+  EXPECT_EQ(p.run.ports[1].container_port, 2222);
   EXPECT_EQ(p.run.jupyter_base_url, "/dlenv/demo/");
 }
 
-TEST(EnvPlan, NoJupyterMeansNoPortAndNoBaseUrl) {
+TEST(EnvPlan, NoJupyterAndNoSshMeansNoPortAndNoBaseUrl) {
   auto proj = sample_project();
   proj.envs[0].jupyter = false;
+  proj.envs[0].ssh = false;
   auto p = make(proj);
   EXPECT_TRUE(p.run.ports.empty());
+  EXPECT_TRUE(has_env(p.run, "DLENV_SSH=0"));
   EXPECT_TRUE(p.run.jupyter_base_url.empty());
   EXPECT_FALSE(p.build.layers[0].jupyter);
 }
