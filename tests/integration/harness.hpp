@@ -3,6 +3,8 @@
 // own project directory, DLENV_HOME, cache and port range, and removes what it made.
 // Without an engine the tests skip, except under CI (CI=true), where they fail.
 #include <gtest/gtest.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +65,28 @@ inline std::string read_text(const fs::path& p) {
 inline void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
+}
+
+// The ordinary (non-root) user the user-mapping tests run dlenv as.
+inline constexpr const char* kUser = "dlenv-it-user";
+
+struct Account {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Creates the ordinary test user (once), in the engine socket's group so it may use it.
+inline Account ordinary_user() {
+  if (!::getpwnam(kUser)) {
+    auto r = sh({"useradd", "--create-home", "--shell", "/bin/sh", kUser});
+    EXPECT_EQ(r.code, 0) << r.err;
+  }
+  struct stat sock {};
+  if (::stat("/var/run/docker.sock", &sock) == 0 && sock.st_gid != 0) {
+    if (auto* g = ::getgrgid(sock.st_gid)) sh({"usermod", "-aG", g->gr_name, kUser});
+  }
+  auto* pw = ::getpwnam(kUser);
+  return pw ? Account{pw->pw_uid, pw->pw_gid} : Account{};
 }
 
 class DlenvTest : public ::testing::Test {

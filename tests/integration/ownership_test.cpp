@@ -1,35 +1,12 @@
 // The user's files stay the user's: an ordinary (non-root) user runs dlenv, and what the
 // container writes into the project and the caches is theirs on the host. Through sudo
 // (SUDO_UID/SUDO_GID), the same holds for the sudo user.
-#include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
 
 #include "harness.hpp"
 
 namespace dlenv::itest {
 namespace {
-
-constexpr const char* kUser = "dlenv-it-user";
-
-struct Account {
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
-// Creates the ordinary test user (once), in the engine socket's group so it may use it.
-Account ordinary_user() {
-  if (!::getpwnam(kUser)) {
-    auto r = sh({"useradd", "--create-home", "--shell", "/bin/sh", kUser});
-    EXPECT_EQ(r.code, 0) << r.err;
-  }
-  struct stat sock {};
-  if (::stat("/var/run/docker.sock", &sock) == 0 && sock.st_gid != 0) {
-    if (auto* g = ::getgrgid(sock.st_gid)) sh({"usermod", "-aG", g->gr_name, kUser});
-  }
-  auto* pw = ::getpwnam(kUser);
-  return pw ? Account{pw->pw_uid, pw->pw_gid} : Account{};
-}
 
 class OwnershipTest : public DlenvTest {
  protected:
