@@ -22,6 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The Dev Containers reference CLI (an e2e test) comes from npm and needs Node 20 or newer,
+# which machines of this project's kind ship; Debian 12's own nodejs is 18.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "dev-setup: npm is missing; installing Debian's nodejs and npm (the devcontainer CLI test needs Node >= 20)" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+fi
+
 engine_answers() {
   local sock=/var/run/docker.sock
   if [ -n "${DOCKER_HOST:-}" ]; then

@@ -28,7 +28,7 @@ third_party() {
     curl)     echo "engine" ;;
     archive*) echo "engine" ;;
     sqlite3*) echo "store" ;;
-    nlohmann) echo "engine compat host cli" ;;
+    nlohmann) echo "engine compat host render cli" ;;
     CLI)      echo "cli" ;;
     openssl)  echo "util" ;;
     *)        echo "*" ;;

@@ -19,7 +19,9 @@
 #include "ops/init.hpp"
 #include "ops/lifecycle.hpp"
 #include "ops/ls.hpp"
+#include "ops/export.hpp"
 #include "ops/plan_env.hpp"
+#include "ops/remote.hpp"
 #include "ops/ssh_access.hpp"
 #include "ops/up.hpp"
 #include "host/cdi_spec.hpp"
@@ -265,9 +267,24 @@ int run(int argc, char** argv) {
   url->add_option("env", env_name, "environment name")->required();
   add_project(url, common);
   add_json(url, common);
+  bool tunnel_info = false;
+  url->add_flag("--tunnel-info", tunnel_info, "print what 'dlenv tunnel' needs, as key=value lines");
   url->callback([&] {
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
       auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));
+      if (tunnel_info) {
+        fmt::print("env={}\ncontainer={}\nuser={}\n", view.name, view.container, ctx.host().user.uid == 0 ? "root" : ctx.host().user.name);
+        if (view.ports.count("jupyter")) fmt::print("jupyter_port={}\njupyter_url={}\n", view.ports.at("jupyter"), view.jupyter_url);
+        if (view.ports.count("ssh")) {
+          fmt::print("ssh_port={}\n", view.ports.at("ssh"));
+          auto key = read_file(ctx.host().paths.secrets_dir() / view.container / "ssh_host_ed25519_key.pub");
+          if (key) {
+            auto parts = split(trim(*key), ' ');
+            if (parts.size() >= 2) fmt::print("host_key={} {}\n", parts[0], parts[1]);
+          }
+        }
+        return {};
+      }
       if (view.jupyter_url.empty())
         return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", env_name),
                     "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");
@@ -359,6 +376,77 @@ int run(int argc, char** argv) {
         argv.insert(argv.end(), ssh_command.begin(), ssh_command.end());
       }
       return fail(exec_process(argv).with_hint("install OpenSSH's client (sudo apt-get install openssh-client)"));
+    });
+  });
+
+  // remote / tunnel
+  ops::RemoteTarget remote_target;
+  std::vector<std::string> remote_args;
+  auto* remote = app.add_subcommand("remote", "run a dlenv command on a server over SSH: dlenv remote USER@SERVER [--via JUMP] -- up ENV");
+  remote->add_option("destination", remote_target.destination, "USER@SERVER")->required();
+  remote->add_option("args", remote_args, "the dlenv command and its arguments (after --)")->required();
+  remote->add_option("--via", remote_target.via, "a jump host (ssh -J)");
+  remote->add_option("--dlenv", remote_target.dlenv, "the dlenv program on the server")->capture_default_str();
+  remote->add_option("--ssh-option", remote_target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
+  remote->callback([&] {
+    auto argv = ops::remote_argv(remote_target, remote_args);
+    exit_code = report(exec_process(argv).with_hint("install OpenSSH's client (sudo apt-get install openssh-client)"), common);
+  });
+  std::string tunnel_env;
+  auto* tunnel = app.add_subcommand("tunnel", "forward an environment's Jupyter and SSH ports from a server to this machine, until Ctrl-C");
+  tunnel->add_option("destination", remote_target.destination, "USER@SERVER")->required();
+  tunnel->add_option("env", tunnel_env, "environment name on the server")->required();
+  tunnel->add_option("--via", remote_target.via, "a jump host (ssh -J)");
+  tunnel->add_option("--dlenv", remote_target.dlenv, "the dlenv program on the server")->capture_default_str();
+  tunnel->add_option("--ssh-option", remote_target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
+  tunnel->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
+      bool announced = false;
+      auto status = ops::tunnel(ctx, remote_target, tunnel_env, [&](const ops::TunnelReady& ready) {
+        progress.settle();
+        if (announced) {
+          fmt::print(stderr, "forwards re-established\n");
+          return;
+        }
+        announced = true;
+        if (!ready.local_jupyter_url.empty()) fmt::print("Jupyter: {}\n", ready.local_jupyter_url);
+        if (ready.local_ssh_port) fmt::print("ssh:     127.0.0.1:{} (forwarded)\n", ready.local_ssh_port);
+        if (!ready.ssh_host_block.empty()) fmt::print("\n# for ~/.ssh/config (VS Code Remote-SSH reaches the container through the server):\n{}", ready.ssh_host_block);
+        fmt::print(stderr, "forwarding until Ctrl-C\n");
+        std::fflush(stdout);
+      });
+      return status;
+    });
+  });
+
+  // export devcontainer / code
+  bool export_force = false;
+  auto* export_cmd = app.add_subcommand("export", "write files other tools read");
+  export_cmd->require_subcommand(1);
+  auto* devcontainer = export_cmd->add_subcommand("devcontainer", "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')");
+  devcontainer->add_option("env", env_name, "environment name")->required();
+  devcontainer->add_flag("--force", export_force, "replace a devcontainer.json dlenv did not write");
+  add_project(devcontainer, common);
+  devcontainer->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto path = DLENV_TRY(ops::export_devcontainer(ctx, common.project, env_name, export_force));
+      fmt::print("{}\n", path.string());
+      return {};
+    });
+  });
+  bool code_open = false;
+  auto* code = app.add_subcommand("code", "print (or run, with --open) the VS Code command that opens an environment over SSH");
+  code->add_option("env", env_name, "environment name")->required();
+  code->add_flag("--open", code_open, "run it (needs 'dlenv ssh-config --install' once, so VS Code finds the host)");
+  add_project(code, common);
+  code->callback([&] {
+    exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto target = DLENV_TRY(ops::code_target(ctx, common.project, env_name));
+      if (!code_open) {
+        fmt::print("{}\n", target.command);
+        return {};
+      }
+      return fail(exec_process(target.argv).with_hint("install VS Code's 'code' command and its Remote - SSH extension"));
     });
   });
 

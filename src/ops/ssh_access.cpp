@@ -48,6 +48,9 @@ Status prepare_ssh(Context& ctx, const spec::EnvSpec& env, const std::filesystem
   if (env.authorized_keys) {
     keys = DLENV_TRY(read_file(*env.authorized_keys));
   } else {
+    // The user's public keys, and the keys that may log into this host as the user (so a
+    // laptop that reaches the server reaches its environments through `dlenv tunnel`).
+    if (auto authorized = read_file(user.home / ".ssh" / "authorized_keys")) keys += trim(*authorized) + "\n";
     std::error_code ec;
     std::vector<std::filesystem::path> pubs;
     for (const auto& entry : std::filesystem::directory_iterator(user.home / ".ssh", ec))

@@ -17,7 +17,8 @@ namespace dlenv::ops {
 std::filesystem::path ssh_dir(const host::UserIdentity& user);
 
 // Creates the env's host key (once) and writes its authorized_keys: `env.authorized_keys`,
-// else the user's ~/.ssh/*.pub, plus the dlenv identity (created once) so `dlenv ssh` works.
+// else the user's ~/.ssh/authorized_keys and ~/.ssh/*.pub, plus the dlenv identity (created
+// once) so `dlenv ssh` works.
 Status prepare_ssh(Context& ctx, const spec::EnvSpec& env, const std::filesystem::path& secrets_dir);
 
 // Rewrites ~/.ssh/dlenv/config and known_hosts for the user's environments that have SSH.

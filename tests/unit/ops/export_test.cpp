@@ -1,0 +1,216 @@
+// ops::export_devcontainer and ops::code_command over FakeEngine: the file `up`'s image gets,
+// what it refuses, and that no secret reaches it.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/fake_engine.hpp"
+#include "ops/export.hpp"
+#include "ops/up.hpp"
+#include "scratch_dir.hpp"
+
+using namespace dlenv;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+class OpsExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = scratch.path();
+    project = root / "project";
+    fs::create_directories(project);
+    host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
+    host.paths.data_dir = root / "state";
+    host.paths.cache_dir = root / "cache";
+    host.ports = {41000, 41009};
+    engine.add_image("dlenv/debian:bookworm");
+    ctx = std::make_unique<ops::Context>(engine, host, progress);
+    ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+  }
+  void write_project(const std::string& toml) { std::ofstream(project / "dlenv.toml") << toml; }
+  ops::EnvView up() {
+    auto r = ops::up(*ctx, {project, {}});
+    EXPECT_TRUE(r) << (r ? "" : r.error().describe());
+    return r && !r->empty() ? r->front() : ops::EnvView{};
+  }
+  Result<fs::path> export_demo(bool force = false) { return ops::export_devcontainer(*ctx, project, "demo", force); }
+  fs::path file() const { return project / ".devcontainer" / "devcontainer.json"; }
+
+  dlenv::testing::ScratchDir scratch;
+  fs::path root, project;
+  host::HostFacts host;
+  engine::FakeEngine engine;
+  ops::SilentProgress progress;
+  std::unique_ptr<ops::Context> ctx;
+};
+
+const char* kDemo = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nshm_size = \"1g\"\n";
+
+}  // namespace
+
+TEST_F(OpsExportTest, WritesTheDevcontainerForTheImageUpBuilt) {
+  write_project(kDemo);
+  auto view = up();
+  auto spec = engine.spec_of(view.container);
+  ASSERT_TRUE(spec);
+  auto written = export_demo();
+  ASSERT_TRUE(written) << written.error().describe();
+  EXPECT_EQ(*written, file());
+  auto text = slurp(file());
+  EXPECT_TRUE(contains(text, "\"image\": \"" + spec->image + "\"")) << text;
+  EXPECT_TRUE(contains(text, "\"workspaceFolder\": \"/workspace\"")) << text;
+  EXPECT_TRUE(contains(text, "\"workspaceMount\": \"source=${localWorkspaceFolder},target=/workspace,type=bind\"")) << text;
+  const std::string user = ::getuid() == 0 ? "root" : "tester";  // the user layer's name
+  EXPECT_TRUE(contains(text, "\"remoteUser\": \"" + user + "\"")) << text;
+  EXPECT_TRUE(contains(text, "\"--shm-size=1073741824\"")) << text;
+  EXPECT_TRUE(contains(text, "\"8888\": {\n      \"label\": \"Jupyter\"")) << text;
+  EXPECT_TRUE(contains(text, "target=/run/dlenv/secrets,type=bind,readonly\"")) << text;
+  EXPECT_FALSE(contains(text, "source=" + project.string() + ",")) << "the project folder is the workspaceMount";
+  EXPECT_FALSE(contains(text, "--gpus")) << text;
+  struct stat st{};
+  ASSERT_EQ(::stat(file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST_F(OpsExportTest, TheJupyterTokenStaysInItsFile) {
+  write_project(kDemo);
+  auto view = up();
+  auto token = view.jupyter_url.substr(view.jupyter_url.find("token=") + 6);
+  ASSERT_EQ(token.size(), 64u);
+  ASSERT_TRUE(export_demo());
+  auto text = slurp(file());
+  EXPECT_FALSE(contains(text, token));
+  EXPECT_FALSE(contains(text, "token")) << text;
+}
+
+TEST_F(OpsExportTest, BeforeUpTheImageIsNotFound) {
+  write_project(kDemo);
+  auto r = export_demo();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_TRUE(contains(r.error().hint, "run 'dlenv up demo' first")) << r.error().hint;
+  EXPECT_FALSE(fs::exists(file()));
+  EXPECT_EQ(engine.count_calls("build_image"), 0u) << "export builds nothing";
+}
+
+TEST_F(OpsExportTest, WithoutTheBaseImageTheImageIsNotFound) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:trixie\"\n");
+  auto r = export_demo();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_TRUE(contains(r.error().hint, "dlenv up demo")) << r.error().hint;
+}
+
+TEST_F(OpsExportTest, AFileDlenvDidNotWriteIsKeptUnlessForced) {
+  write_project(kDemo);
+  up();
+  const std::string mine = "{\n  // my own\n  \"image\": \"python:3.12\"\n}\n";
+  scratch.write("project/.devcontainer/devcontainer.json", mine);
+  auto r = export_demo();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::conflict);
+  EXPECT_TRUE(contains(r.error().hint, "--force")) << r.error().hint;
+  EXPECT_EQ(slurp(file()), mine);
+  ASSERT_TRUE(export_demo(/*force=*/true));
+  EXPECT_TRUE(contains(slurp(file()), "generated by dlenv export devcontainer"));
+}
+
+TEST_F(OpsExportTest, ItsOwnFileIsRewritten) {
+  write_project(kDemo);
+  up();
+  ASSERT_TRUE(export_demo());
+  write_project(std::string(kDemo) + "[envs.demo.env]\nX = \"1\"\n");
+  up();
+  auto again = export_demo();
+  ASSERT_TRUE(again) << again.error().describe();
+  EXPECT_TRUE(contains(slurp(file()), "\"X\": \"1\""));
+}
+
+TEST_F(OpsExportTest, AnUnknownEnvIsNotFoundWithAGuess) {
+  write_project(kDemo);
+  auto r = ops::export_devcontainer(*ctx, project, "dmeo", false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
+  EXPECT_TRUE(contains(r.error().hint, "demo")) << r.error().hint;
+}
+
+namespace {
+
+class OpsExportGpuTest : public OpsExportTest {
+ protected:
+  void SetUp() override {
+    OpsExportTest::SetUp();
+    auto facts = scratch.write("facts.json", R"({"driver_version": "550.54.15", "cuda_driver_version": "12.4", "gpus": [
+      {"index": 0, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-aaaa", "compute_capability": "8.0", "memory_mib": 40960},
+      {"index": 1, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-bbbb", "compute_capability": "8.0", "memory_mib": 40960}]})");
+    ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
+    engine.engine_details.runtimes.push_back("nvidia");
+  }
+  void TearDown() override { ::unsetenv("DLENV_HOST_FACTS"); }
+};
+
+}  // namespace
+
+TEST_F(OpsExportGpuTest, TheGpusTheContainerHoldsByUuid) {
+  // Another environment holds GPU-aaaa, so demo gets GPU-bbbb; export names that one.
+  write_project("[envs.other]\nbase = \"dlenv/debian:bookworm\"\ngpus = [\"GPU-aaaa\"]\n"
+                "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n");
+  auto views = ops::up(*ctx, {project, {}});
+  ASSERT_TRUE(views) << views.error().describe();
+  ASSERT_TRUE(export_demo());
+  auto text = slurp(file());
+  EXPECT_TRUE(contains(text, R"("--gpus=\"device=GPU-bbbb\"")")) << text;
+  EXPECT_TRUE(contains(text, "\"NVIDIA_DRIVER_CAPABILITIES\": \"compute,utility\"")) << text;
+  EXPECT_FALSE(contains(text, "hostRequirements")) << text;
+}
+
+TEST_F(OpsExportGpuTest, AllGpus) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\ngpus = \"all\"\n");
+  up();
+  ASSERT_TRUE(export_demo());
+  auto text = slurp(file());
+  EXPECT_TRUE(contains(text, "\"--gpus=all\"")) << text;
+  EXPECT_TRUE(contains(text, "\"gpu\": true")) << text;
+}
+
+TEST(OpsCodeCommand, OpensTheWorkdirOverTheEnvironmentsSshAlias) {
+  EXPECT_EQ(ops::code_command("demo", "/workspace"), "code --remote ssh-remote+dlenv-demo /workspace");
+  EXPECT_EQ(ops::code_command("demo", "/my work"), "code --remote ssh-remote+dlenv-demo '/my work'");
+  EXPECT_EQ(ops::code_argv("dlenv-demo", "/my work"),
+            (std::vector<std::string>{"code", "--remote", "ssh-remote+dlenv-demo", "/my work"}));
+}
+
+TEST_F(OpsExportTest, CodeTargetIsTheRunningEnvironmentsAliasAndWorkdir) {
+  write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nworkdir = \"/home/src\"\n");
+  up();
+  auto target = ops::code_target(*ctx, project, "demo");
+  ASSERT_TRUE(target) << target.error().describe();
+  EXPECT_EQ(target->ssh_host, "dlenv-demo");
+  EXPECT_EQ(target->workdir, "/home/src");
+  EXPECT_EQ(target->command, "code --remote ssh-remote+dlenv-demo /home/src");
+  EXPECT_EQ(target->argv.size(), 4u);
+  EXPECT_TRUE(fs::exists(target->ssh_config));
+  EXPECT_TRUE(contains(slurp(target->ssh_config), "Host dlenv-demo\n"));
+}
+
+TEST_F(OpsExportTest, CodeTargetNeedsSsh) {
+  write_project(std::string(kDemo) + "[envs.demo.ssh]\nenabled = false\n");
+  up();
+  auto target = ops::code_target(*ctx, project, "demo");
+  ASSERT_FALSE(target);
+  EXPECT_EQ(target.error().code, ErrorCode::not_found);
+}
