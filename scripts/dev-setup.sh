@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libsqlite3-dev libarchive-dev libssl-dev libgtest-dev libgmock-dev
-  docker.io mmdebstrap busybox-static curl ca-certificates python3 python3-websocket passwd util-linux openssh-client
+  docker.io mmdebstrap busybox-static curl ca-certificates python3 python3-websocket passwd util-linux openssh-client openssh-server
 )
 missing=()
 for p in "${packages[@]}"; do
