@@ -271,20 +271,11 @@ int run(int argc, char** argv) {
   url->add_flag("--tunnel-info", tunnel_info, "print what 'dlenv tunnel' needs, as key=value lines");
   url->callback([&] {
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));
       if (tunnel_info) {
-        fmt::print("env={}\ncontainer={}\nuser={}\n", view.name, view.container, ctx.host().user.uid == 0 ? "root" : ctx.host().user.name);
-        if (view.ports.count("jupyter")) fmt::print("jupyter_port={}\njupyter_url={}\n", view.ports.at("jupyter"), view.jupyter_url);
-        if (view.ports.count("ssh")) {
-          fmt::print("ssh_port={}\n", view.ports.at("ssh"));
-          auto key = read_file(ctx.host().paths.secrets_dir() / view.container / "ssh_host_ed25519_key.pub");
-          if (key) {
-            auto parts = split(trim(*key), ' ');
-            if (parts.size() >= 2) fmt::print("host_key={} {}\n", parts[0], parts[1]);
-          }
-        }
+        fmt::print("{}", ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, env_name))));
         return {};
       }
+      auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));
       if (view.jupyter_url.empty())
         return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", env_name),
                     "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "ops/access.hpp"
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
 #include "ops/ssh_access.hpp"
@@ -63,6 +64,29 @@ Result<TunnelInfo> parse_tunnel_info(std::string_view text) {
   if (info.container.empty() || (info.jupyter_port == 0 && info.ssh_port == 0))
     return fail(ErrorCode::io, "the server did not describe the environment", "run 'dlenv remote SERVER -- up ENV' first; is dlenv installed there?");
   return info;
+}
+
+Result<TunnelInfo> tunnel_info_of(Context& ctx, const std::filesystem::path& project, const std::string& env) {
+  auto view = DLENV_TRY(describe(ctx, project, env));
+  TunnelInfo info;
+  info.env = view.name;
+  info.container = view.container;
+  info.user = ssh_login(ctx.host().user);
+  info.jupyter_url = view.jupyter_url;
+  if (view.ports.count("jupyter")) info.jupyter_port = view.ports.at("jupyter");
+  if (view.ports.count("ssh")) {
+    info.ssh_port = view.ports.at("ssh");
+    info.host_key = env_host_key(ctx.host().paths, view.container).value_or("");
+  }
+  return info;
+}
+
+std::string format_tunnel_info(const TunnelInfo& info) {
+  std::string out = fmt::format("env={}\ncontainer={}\nuser={}\n", info.env, info.container, info.user);
+  if (info.jupyter_port) out += fmt::format("jupyter_port={}\njupyter_url={}\n", info.jupyter_port, info.jupyter_url);
+  if (info.ssh_port) out += fmt::format("ssh_port={}\n", info.ssh_port);
+  if (!info.host_key.empty()) out += fmt::format("host_key={}\n", info.host_key);
+  return out;
 }
 
 Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, const std::function<void(const TunnelReady&)>& on_ready) {

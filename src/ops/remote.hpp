@@ -2,6 +2,7 @@
 // dlenv on a GPU server from a laptop: `remote` runs a dlenv command there over SSH; `tunnel`
 // forwards an environment's Jupyter and SSH ports to loopback ports here, says how to reach
 // them, and re-establishes the forwards when the connection drops, until Ctrl-C.
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct TunnelInfo {
   std::string host_key;      // "ssh-ed25519 AAAA..."
 };
 Result<TunnelInfo> parse_tunnel_info(std::string_view text);
+// The server side: what this machine knows of the environment, and its key=value form.
+Result<TunnelInfo> tunnel_info_of(Context& ctx, const std::filesystem::path& project, const std::string& env);
+std::string format_tunnel_info(const TunnelInfo& info);
 
 struct TunnelReady {
   std::string local_jupyter_url;  // the URL to open here (or paste into VS Code)

@@ -4,6 +4,7 @@
 // ~/.ssh/dlenv/config + known_hosts with one `Host dlenv-<env>` block per environment.
 // ~/.ssh/config is only touched by install_ssh_include, on request.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@
 #include "spec/project_spec.hpp"
 
 namespace dlenv::ops {
+
+// The login name inside environments: the user's name, or root for uid 0.
+std::string ssh_login(const host::UserIdentity& user);
+
+// An environment's SSH host key as "type base64" (no comment), when it has one.
+std::optional<std::string> env_host_key(const host::Paths& paths, const std::string& container);
 
 // ~/.ssh/dlenv of the user dlenv acts for.
 std::filesystem::path ssh_dir(const host::UserIdentity& user);
