@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <gtest/gtest.h>
+
+#include "ci.hpp"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -161,8 +163,7 @@ class EngineContract : public ::testing::Test {
     engine_ = Implementation::make();
     auto info = engine_->ping();
     if (!info) {
-      if (std::getenv("CI")) FAIL() << "no container engine answers (CI is set): " << describe(info.error());
-      GTEST_SKIP() << "no container engine answers: " << describe(info.error());
+      DLENV_SKIP_OUTSIDE_CI("no container engine answers: " + describe(info.error()));
     }
     // Test processes run in parallel: one imports, the others wait and find the image.
     const ImportLock lock;

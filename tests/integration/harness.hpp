@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ci.hpp"
 #include "util/subprocess.hpp"
 
 namespace dlenv::itest {
@@ -32,10 +33,7 @@ struct Outcome {
   json parsed() const { return json::parse(out); }
 };
 
-inline bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
-}
+using dlenv::testing::in_ci;
 
 // Runs a program, capturing output; fails the test when it cannot start.
 inline Outcome sh(const std::vector<std::string>& argv, std::string stdin_data = {}) {
@@ -105,10 +103,7 @@ class DlenvTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!engine_answers()) {
-      if (in_ci()) FAIL() << "CI=true but no container engine answers on /var/run/docker.sock";
-      GTEST_SKIP() << "no container engine answers on /var/run/docker.sock (outside CI: skipped)";
-    }
+    if (!engine_answers()) DLENV_SKIP_OUTSIDE_CI("no container engine answers on /var/run/docker.sock");
     auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     root = fs::temp_directory_path() / ("dlenv-it-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
     fs::remove_all(root);
@@ -142,6 +137,13 @@ class DlenvTest : public ::testing::Test {
   std::vector<std::string> env_args() const {
     return {"env", "DLENV_HOME=" + home.string(), "DLENV_CACHE_HOME=" + cache.string(), "DLENV_PORT_RANGE=" + port_range};
   }
+
+  // Tests that create or switch users need root: outside CI they skip without it, under CI
+  // (which runs as root) they fail. Callers stop when stopped() says so.
+  void require_root(const char* why) {
+    if (::getuid() != 0) DLENV_SKIP_OUTSIDE_CI(std::string(why) + " needs root");
+  }
+  bool stopped() const { return IsSkipped() || HasFatalFailure(); }
 
   // Runs dlenv with this test's state, optionally as `run_as`.
   Outcome dlenv(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {}) {
@@ -191,6 +193,25 @@ class DlenvTest : public ::testing::Test {
     auto r = sh(argv);
     return r.out.empty() ? -1 : std::stoi(r.out);
   }
+};
+
+// A test that runs dlenv as the ordinary user (created once, in the engine socket's group).
+class UserTest : public DlenvTest {
+ protected:
+  void SetUp() override {
+    DlenvTest::SetUp();
+    if (stopped()) return;
+    require_root("creating a test user");
+    if (stopped()) return;
+    account = ordinary_user();
+    ASSERT_NE(account.uid, 0u);
+  }
+  // chown -R to the test user.
+  void give_to_user(const fs::path& p) {
+    sh({"chown", "-R", std::to_string(account.uid) + ":" + std::to_string(account.gid), p.string()});
+  }
+  bool ready() const { return account.uid != 0; }
+  Account account;
 };
 
 }  // namespace dlenv::itest

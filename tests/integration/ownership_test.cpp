@@ -8,20 +8,7 @@
 namespace dlenv::itest {
 namespace {
 
-class OwnershipTest : public DlenvTest {
- protected:
-  void SetUp() override {
-    DlenvTest::SetUp();
-    if (IsSkipped()) return;
-    if (::getuid() != 0) GTEST_SKIP() << "creating a test user needs root";
-    account = ordinary_user();
-    ASSERT_NE(account.uid, 0u);
-  }
-  void give_to_user(const fs::path& p) {
-    sh({"chown", "-R", std::to_string(account.uid) + ":" + std::to_string(account.gid), p.string()});
-  }
-  Account account;
-};
+class OwnershipTest : public UserTest {};
 
 TEST_F(OwnershipTest, FilesWrittenInsideBelongToTheOrdinaryUserWhoRanDlenv) {
   give_to_user(root);
@@ -74,7 +61,8 @@ namespace {
 class SocketPermissionTest : public DlenvTest {};
 
 TEST_F(SocketPermissionTest, AUserWithoutAccessToTheSocketIsToldWhichSocketAndWhatToDo) {
-  if (::getuid() != 0) GTEST_SKIP() << "switching users needs root";
+  require_root("switching users");
+  if (stopped()) return;
   run_as = "nobody";
   ::chmod(root.c_str(), 0777);
   auto r = dlenv({"ls"});

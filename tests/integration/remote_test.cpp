@@ -12,17 +12,12 @@
 namespace dlenv::itest {
 namespace {
 
-class RemoteTest : public DlenvTest {
+class RemoteTest : public UserTest {
  protected:
   void SetUp() override {
-    DlenvTest::SetUp();
-    if (IsSkipped()) return;
-    if (::getuid() != 0) GTEST_SKIP() << "starting an sshd for another user needs root";
-    if (!find_program("/usr/sbin/sshd")) {
-      if (in_ci()) FAIL() << "CI=true but /usr/sbin/sshd is missing (scripts/dev-setup.sh installs openssh-server)";
-      GTEST_SKIP() << "no /usr/sbin/sshd";
-    }
-    account = ordinary_user();
+    UserTest::SetUp();
+    if (IsSkipped() || !ready()) return;
+    if (!find_program("/usr/sbin/sshd")) DLENV_SKIP_OUTSIDE_CI("no /usr/sbin/sshd (scripts/dev-setup.sh installs openssh-server)");
     sh({"usermod", "-p", "*", kUser});  // useradd locks the account ("!"), and sshd refuses locked accounts
     ::chmod(root.c_str(), 0755);
     home = ::getpwnam(kUser)->pw_dir;
@@ -37,7 +32,7 @@ class RemoteTest : public DlenvTest {
                    " DLENV_PORT_RANGE=37100-37199 " + DLENV_BINARY + " \"$@\"\n");
     ::chmod((root / "server-dlenv").c_str(), 0755);
     write_project("[envs.tunneled" + std::to_string(::getpid()) + "]\nbase = \"dlenv/debian:bookworm\"\n");
-    sh({"chown", "-R", std::to_string(account.uid) + ":" + std::to_string(account.gid), root.string()});
+    give_to_user(root);
     run_as = kUser;
   }
   void TearDown() override {
@@ -78,7 +73,6 @@ class RemoteTest : public DlenvTest {
   std::string env_name() const { return "tunneled" + std::to_string(::getpid()); }
   std::string destination() const { return std::string(kUser) + "@127.0.0.1"; }
 
-  Account account;
   fs::path home;
   int port = 0;
   pid_t server_pid = -1;

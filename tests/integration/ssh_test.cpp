@@ -6,17 +6,14 @@
 namespace dlenv::itest {
 namespace {
 
-class SshTest : public DlenvTest {
+class SshTest : public UserTest {
  protected:
   void SetUp() override {
-    DlenvTest::SetUp();
-    if (IsSkipped()) return;
-    if (::getuid() != 0) GTEST_SKIP() << "creating a test user needs root";
-    account = ordinary_user();
-    ASSERT_NE(account.uid, 0u);
+    UserTest::SetUp();
+    if (IsSkipped() || !ready()) return;
     ::chmod(root.c_str(), 0777);
     write_project("[envs.remote]\nbase = \"dlenv/debian:bookworm\"\njupyter = false\n");
-    sh({"chown", "-R", std::to_string(account.uid) + ":" + std::to_string(account.gid), root.string()});
+    give_to_user(root);
     run_as = kUser;
     port_range = "37000-37099";
   }
@@ -32,7 +29,6 @@ class SshTest : public DlenvTest {
     auto parts = split_lines(scan.out);
     return parts.empty() ? "" : parts.back().substr(parts.back().find(' ') + 1);
   }
-  Account account;
 };
 
 TEST_F(SshTest, KeyLoginWorksAsTheUserAndPasswordsAndRootAreRefused) {

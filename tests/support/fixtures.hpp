@@ -30,4 +30,9 @@ inline spec::ProjectSpec sample_project(std::string dir = "/srv/projects/vision"
   return p;
 }
 
+// A saved `dlenv host --json` of a server with two A100s (driver 550, CUDA 12.4).
+inline constexpr const char* kTwoA100Facts = R"({"driver_version": "550.54.15", "cuda_driver_version": "12.4", "gpus": [
+  {"index": 0, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-aaaa", "compute_capability": "8.0", "memory_mib": 40960},
+  {"index": 1, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-bbbb", "compute_capability": "8.0", "memory_mib": 40960}]})";
+
 }  // namespace dlenv::testing

@@ -12,6 +12,7 @@
 #include "ops/ls.hpp"
 #include "ops/up.hpp"
 #include "plan/env_plan.hpp"
+#include "fixtures.hpp"
 #include "scratch_dir.hpp"
 
 using namespace dlenv;
@@ -221,9 +222,7 @@ class OpsUpGpuTest : public OpsUpTest {
  protected:
   void SetUp() override {
     OpsUpTest::SetUp();
-    auto facts = scratch.write("facts.json", R"({"driver_version": "550.54.15", "cuda_driver_version": "12.4", "gpus": [
-      {"index": 0, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-aaaa", "compute_capability": "8.0", "memory_mib": 40960},
-      {"index": 1, "name": "NVIDIA A100-SXM4-40GB", "uuid": "GPU-bbbb", "compute_capability": "8.0", "memory_mib": 40960}]})");
+    auto facts = scratch.write("facts.json", dlenv::testing::kTwoA100Facts);
     ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
     engine.engine_details.runtimes.push_back("nvidia");
   }

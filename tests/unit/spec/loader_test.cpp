@@ -1,6 +1,8 @@
 // Reading valid project files: every key, defaults, naming, path resolution, ordering, finding.
 #include <gtest/gtest.h>
 
+#include "ci.hpp"
+
 #include "spec/loader.hpp"
 #include "spec_test_support.hpp"
 
@@ -226,7 +228,7 @@ TEST(SpecLoader, FindIgnoresADirectoryNamedLikeTheProjectFile) {
 TEST(SpecLoader, FindReportsNotFoundWithAHint) {
   ScratchDir scratch;
   for (fs::path dir = scratch.path(); dir != dir.parent_path(); dir = dir.parent_path())
-    if (fs::exists(dir.parent_path() / "dlenv.toml")) GTEST_SKIP() << "a parent of the temp dir has a dlenv.toml";
+    if (fs::exists(dir.parent_path() / "dlenv.toml")) DLENV_SKIP_OUTSIDE_CI("a parent of the temp dir has a dlenv.toml");
   const fs::path start = scratch.make_dir("a/b");
   auto found = find_project_file(start);
   ASSERT_FALSE(found.has_value());
