@@ -28,6 +28,7 @@
 #include "host/driver_files.hpp"
 #include "host/gpu_facts_json.hpp"
 #include "host/gpu_probe.hpp"
+#include "spec/loader.hpp"
 #include "util/files.hpp"
 #include "util/subprocess.hpp"
 #include "util/interrupt.hpp"
@@ -164,18 +165,12 @@ int run(int argc, char** argv) {
     plan_options.project = common.project;
     plan_options.host_file = plan_host;
     if (!plan_gpus.empty()) {
-      spec::GpuRequest gpus;
-      if (plan_gpus == "all") gpus.kind = spec::GpuRequest::Kind::all;
-      else if (plan_gpus == "none") gpus.kind = spec::GpuRequest::Kind::none;
-      else if (plan_gpus.find_first_not_of("0123456789") == std::string::npos && plan_gpus.size() < 3) {
-        gpus.kind = spec::GpuRequest::Kind::count;
-        gpus.count = std::stoi(plan_gpus);
-        if (gpus.count == 0) gpus.kind = spec::GpuRequest::Kind::none;
-      } else {
-        gpus.kind = spec::GpuRequest::Kind::devices;
-        gpus.devices = split(plan_gpus, ',');
+      auto gpus = spec::parse_gpu_request(plan_gpus);
+      if (!gpus) {
+        exit_code = report(gpus.error(), common);
+        return;
       }
-      plan_options.gpus = gpus;
+      plan_options.gpus = *gpus;
     }
     bool all_ok = true;
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {

@@ -304,6 +304,12 @@ Result<std::string> read_cuda(const Document& doc, const toml::node& node, std::
   return text;
 }
 
+// "GPU-..." or "MIG-..." as nvidia-smi prints them.
+bool is_gpu_uuid(const std::string& text) {
+  static const std::regex uuid(R"(^(GPU|MIG)-[0-9A-Za-z-]+$)");
+  return std::regex_match(text, uuid);
+}
+
 Result<GpuRequest> read_gpus(const Document& doc, const toml::node& node, std::string_view path) {
   const std::string hint = "use gpus = \"all\", \"none\", a number of GPUs, or a list of indexes and UUIDs like [0, \"GPU-...\"]";
   GpuRequest request;
@@ -323,11 +329,10 @@ Result<GpuRequest> read_gpus(const Document& doc, const toml::node& node, std::s
   const auto* array = node.as_array();
   if (!array) return wrong_type(doc, node, path, "\"all\", \"none\", an integer or an array", hint);
   request.kind = GpuRequest::Kind::devices;
-  static const std::regex uuid(R"(^(GPU|MIG)-[0-9A-Za-z-]+$)");
   for (const auto& item : *array) {
     if (const auto* index = item.as_integer(); index && index->get() >= 0) {
       request.devices.push_back(std::to_string(index->get()));
-    } else if (const auto* id = item.as_string(); id && std::regex_match(id->get(), uuid)) {
+    } else if (const auto* id = item.as_string(); id && is_gpu_uuid(id->get())) {
       request.devices.push_back(id->get());
     } else {
       return config_error(doc, item.source(), fmt::format("'{}' lists a GPU that is neither an index nor a UUID", path), hint);
@@ -662,6 +667,35 @@ Result<fs::path> find_project_file(const fs::path& start) {
   return fail(ErrorCode::not_found,
               fmt::format("no {} in '{}' or any parent folder", kProjectFileName, first.string()),
               std::string(kNoProjectHint));
+}
+
+Result<GpuRequest> parse_gpu_request(std::string_view text) {
+  const std::string hint = "use all, none, a number of GPUs, or indexes and UUIDs separated by commas (0,GPU-...)";
+  std::string t = trim(text);
+  GpuRequest request;
+  if (t == "all") {
+    request.kind = GpuRequest::Kind::all;
+    return request;
+  }
+  if (t == "none") {
+    request.kind = GpuRequest::Kind::none;
+    return request;
+  }
+  auto all_digits = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
+  if (all_digits(t) && t.size() <= 2) {
+    request.count = std::stoi(t);
+    if (request.count > 64) return fail(ErrorCode::usage, fmt::format("--gpus {} is more than 64", t), hint);
+    request.kind = request.count == 0 ? GpuRequest::Kind::none : GpuRequest::Kind::count;
+    return request;
+  }
+  request.kind = GpuRequest::Kind::devices;
+  for (const auto& item : split(t, ',')) {
+    std::string id = trim(item);
+    if (!all_digits(id) && !is_gpu_uuid(id))
+      return fail(ErrorCode::usage, fmt::format("'{}' in --gpus is neither a GPU index nor a UUID", id), hint);
+    request.devices.push_back(id);
+  }
+  return request;
 }
 
 }  // namespace dlenv::spec

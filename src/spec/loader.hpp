@@ -23,6 +23,10 @@ std::string env_name_from_folder(std::string_view folder);
 // True when `ref` is a syntactically valid image reference (name[:tag][@digest]).
 bool is_valid_image_reference(std::string_view ref);
 
+// The command-line form of `gpus` (`dlenv plan --gpus`): "all", "none", a count, or
+// comma-separated indexes and UUIDs. usage error with a hint otherwise.
+Result<GpuRequest> parse_gpu_request(std::string_view text);
+
 // The commented dlenv.toml that `dlenv init` writes.
 std::string init_template(std::string_view env_name, std::string_view base);
 

@@ -93,3 +93,20 @@ TEST(SshKeys, OnByDefaultOffWhenSaidAndKeysFromAFile) {
   auto typo = error_of("[envs.t]\nbase = \"x\"\n[envs.t.ssh]\nenable = false\n");
   EXPECT_EQ(typo.hint, "did you mean 'enabled'?");
 }
+
+TEST(GpuRequestText, TheCommandLineFormMatchesTheFile) {
+  EXPECT_EQ(parse_gpu_request("all")->kind, GpuRequest::Kind::all);
+  EXPECT_EQ(parse_gpu_request("none")->kind, GpuRequest::Kind::none);
+  EXPECT_EQ(parse_gpu_request("0")->kind, GpuRequest::Kind::none);
+  auto two = parse_gpu_request("2");
+  EXPECT_EQ(two->kind, GpuRequest::Kind::count);
+  EXPECT_EQ(two->count, 2);
+  auto listed = parse_gpu_request("1,GPU-5b1c2d3e-aaaa");
+  EXPECT_EQ(listed->kind, GpuRequest::Kind::devices);
+  EXPECT_EQ(listed->devices, (std::vector<std::string>{"1", "GPU-5b1c2d3e-aaaa"}));
+  auto bad = parse_gpu_request("1,first");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::usage);
+  EXPECT_EQ(bad.error().message, "'first' in --gpus is neither a GPU index nor a UUID");
+  EXPECT_FALSE(parse_gpu_request("99"));
+}
