@@ -27,7 +27,31 @@ using detail::HttpResponse;
 using detail::url_encode;
 
 constexpr size_t kBuildErrorTailLines = 20;
-constexpr auto kPingTimeout = std::chrono::seconds(10);
+
+// ---- deadlines ---------------------------------------------------------------------------
+// Every engine call has one, so that an engine that stops answering ends the command with an
+// error naming the call instead of hanging it. Each is multiplied by DLENV_ENGINE_TIMEOUT_SCALE
+// (detail::timeout_scale(), read in the HTTP client).
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+// Requests answered from the engine's own state: a whole-exchange limit.
+constexpr milliseconds kPingLimit = 10s;              // /_ping, /version, /info
+constexpr milliseconds kQuickLimit = 30s;             // inspect, list, tag, exec create/inspect/resize
+constexpr milliseconds kCreateLimit = 60s;            // container create
+constexpr milliseconds kStartLimit = 2min;            // start: runtime hooks (nvidia, CDI) take their time
+constexpr milliseconds kStopMargin = 1min;            // stop: its own grace period plus this
+constexpr milliseconds kRemoveContainerLimit = 2min;  // force removal kills, then deletes the writable layer
+constexpr milliseconds kRemoveImageLimit = 5min;      // deleting an image's layers
+// Streams have no total limit: their progress proves the engine alive. They end when nothing
+// moves either way for this long (the upload of a context or tarball counts).
+constexpr milliseconds kBuildSilence = 30min;     // a RUN step compiling (pip building a CUDA extension) prints nothing
+constexpr milliseconds kTransferSilence = 10min;  // pulls and imports: the engine reports progress as it goes
+constexpr milliseconds kLogsSilence = 1min;       // logs without follow: a file read out
+// An exec'd command may rightly be quiet for hours: only the response head has a deadline (the
+// engine sends it before the command runs). `logs -f` has none on its stream: a quiet container
+// sends nothing, and some engine releases hold even the head back until the first line
+// (moby#47448); the inspect before it proves the engine answers, and Ctrl-C ends it.
+constexpr milliseconds kAnswerLimit = 30s;
 
 // ---- JSON access that tolerates missing keys and nulls -------------------------------------
 
@@ -83,8 +107,22 @@ std::optional<json> parse_json(std::string_view text) {
   return parsed;
 }
 
-HttpRequest with_timeout(HttpRequest request, std::chrono::milliseconds timeout) {
-  request.timeout = timeout;
+// A request that must be answered in full within `limit`.
+HttpRequest within(HttpRequest request, milliseconds limit) {
+  request.timeout = limit;
+  return request;
+}
+
+// A stream that fails when it stays silent for `silence`.
+HttpRequest while_alive(HttpRequest request, milliseconds silence) {
+  request.idle_timeout = silence;
+  return request;
+}
+
+// A stream whose response head must arrive within `limit`, then with no limit (or `silence`).
+HttpRequest answered_within(HttpRequest request, milliseconds limit, milliseconds silence = milliseconds(0)) {
+  request.answer_timeout = limit;
+  request.idle_timeout = silence;
   return request;
 }
 
@@ -512,7 +550,7 @@ bool is_api_version(const std::string& text) {
 DockerEngine::DockerEngine(Endpoint endpoint) : http_(std::move(endpoint)) {}
 
 Result<EngineInfo> DockerEngine::negotiate() {
-  auto response = DLENV_TRY(http_.send(with_timeout(HttpRequest::get("/version"), kPingTimeout)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get("/version"), kPingLimit)));
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "GET /version"));
 
@@ -542,7 +580,7 @@ Result<std::string> DockerEngine::versioned(std::string_view path) {
   }
   // /_ping answers with the API version in a header and costs the engine far less than
   // /version (which asks every component); fall back to /version when the header is absent.
-  auto ping = DLENV_TRY(http_.send(with_timeout(HttpRequest::get("/_ping"), kPingTimeout)));
+  auto ping = DLENV_TRY(http_.send(within(HttpRequest::get("/_ping"), kPingLimit)));
   if (ping.ok() && is_api_version(ping.api_version)) {
     std::lock_guard lock(negotiation_mutex_);
     api_prefix_ = "/v" + ping.api_version;
@@ -554,14 +592,14 @@ Result<std::string> DockerEngine::versioned(std::string_view path) {
 }
 
 Result<EngineInfo> DockerEngine::ping() {
-  auto response = DLENV_TRY(http_.send(with_timeout(HttpRequest::get("/_ping"), kPingTimeout)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get("/_ping"), kPingLimit)));
   if (!response.ok()) return fail(api_error(response));
   return negotiate();
 }
 
 Result<EngineDetails> DockerEngine::details() {
   const auto target = DLENV_TRY(versioned("/info"));
-  auto response = DLENV_TRY(http_.send(with_timeout(HttpRequest::get(target), kPingTimeout)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kPingLimit)));
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "GET /info"));
   EngineDetails details;
@@ -578,7 +616,7 @@ Result<EngineDetails> DockerEngine::details() {
   }
   details.runc_version = string_at(member(body, "RuncCommit"), "ID");
   // /version names runc's own version among its components (Docker); prefer that.
-  auto version = DLENV_TRY(http_.send(with_timeout(HttpRequest::get(DLENV_TRY(versioned("/version"))), kPingTimeout)));
+  auto version = DLENV_TRY(http_.send(within(HttpRequest::get(DLENV_TRY(versioned("/version"))), kPingLimit)));
   if (version.ok()) {
     const json v = DLENV_TRY(parse_body(version, "GET /version"));
     if (const json& components = member(v, "Components"); components.is_array())
@@ -590,7 +628,7 @@ Result<EngineDetails> DockerEngine::details() {
 
 Result<std::optional<ImageInfo>> DockerEngine::inspect_image(const std::string& ref) {
   const auto target = DLENV_TRY(versioned("/images/" + image_segment(ref) + "/json"));
-  auto response = DLENV_TRY(http_.send(HttpRequest::get(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
   if (response.status == 404) return std::optional<ImageInfo>{};
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "image inspect"));
@@ -601,7 +639,7 @@ Result<std::vector<ImageInfo>> DockerEngine::list_images(const Labels& labels) {
   std::string path = "/images/json";
   if (!labels.empty()) path += "?filters=" + url_encode(label_filters(labels));
   const auto target = DLENV_TRY(versioned(path));
-  auto response = DLENV_TRY(http_.send(HttpRequest::get(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "image list"));
   if (!body.is_array()) return fail(unexpected_answer("image list"));
@@ -628,7 +666,7 @@ Status DockerEngine::build_image(const BuildRequest& request, const ProgressFn& 
   JsonMessageReader reader;
   auto handle = [&](const json& message) { collector.handle(message); };
   const HttpRequest http_request = HttpRequest::post(target, std::move(context), "application/x-tar");
-  auto response = DLENV_TRY(http_.stream(http_request, [&](std::string_view chunk) { reader.feed(chunk, handle); }));
+  auto response = DLENV_TRY(http_.stream(while_alive(http_request, kBuildSilence), [&](std::string_view chunk) { reader.feed(chunk, handle); }));
   reader.finish(handle);
   collector.finish();
   if (!response.ok()) return fail(api_error(response));
@@ -661,7 +699,7 @@ Status DockerEngine::import_image(const std::filesystem::path& tarball, const st
   };
   HttpRequest http_request = HttpRequest::post(target, {}, "application/x-tar");
   http_request.body_file = tarball;
-  auto response = DLENV_TRY(http_.stream(http_request, [&](std::string_view chunk) { reader.feed(chunk, handle); }));
+  auto response = DLENV_TRY(http_.stream(while_alive(http_request, kTransferSilence), [&](std::string_view chunk) { reader.feed(chunk, handle); }));
   reader.finish(handle);
   collector.finish();
   if (!response.ok()) return fail(api_error(response));
@@ -669,7 +707,7 @@ Status DockerEngine::import_image(const std::filesystem::path& tarball, const st
   if (tag.empty() || image_id.empty()) return {};
   // Podman's compatible API ignores `tag` on import (it tags "latest"): tag explicitly.
   std::string tag_path = fmt::format("/images/{}/tag?repo={}&tag={}", image_id, url_encode(repo), url_encode(tag));
-  auto tagged = DLENV_TRY(http_.send(HttpRequest::post(DLENV_TRY(versioned(tag_path)))));
+  auto tagged = DLENV_TRY(http_.send(within(HttpRequest::post(DLENV_TRY(versioned(tag_path))), kQuickLimit)));
   if (!tagged.ok()) return fail(api_error(tagged));
   return {};
 }
@@ -690,7 +728,7 @@ Status DockerEngine::pull_image(const std::string& ref, const ProgressFn& progre
   ProgressCollector collector(progress);
   JsonMessageReader reader;
   auto handle = [&](const json& message) { collector.handle(message); };
-  auto response = DLENV_TRY(http_.stream(HttpRequest::post(target), [&](std::string_view chunk) { reader.feed(chunk, handle); }));
+  auto response = DLENV_TRY(http_.stream(while_alive(HttpRequest::post(target), kTransferSilence), [&](std::string_view chunk) { reader.feed(chunk, handle); }));
   reader.finish(handle);
   collector.finish();
   if (!response.ok()) return fail(api_error(response));
@@ -700,7 +738,7 @@ Status DockerEngine::pull_image(const std::string& ref, const ProgressFn& progre
 
 Status DockerEngine::remove_image(const std::string& ref) {
   const auto target = DLENV_TRY(versioned("/images/" + image_segment(ref)));
-  auto response = DLENV_TRY(http_.send(HttpRequest::del(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::del(target), kRemoveImageLimit)));
   if (response.ok()) return {};
   if (response.status == 409) return fail(ErrorCode::conflict, engine_message(response));  // in use
   return fail(api_error(response));
@@ -710,7 +748,8 @@ Result<std::string> DockerEngine::create_container(const ContainerSpec& spec) {
   std::string path = "/containers/create";
   if (!spec.name.empty()) path += "?name=" + url_encode(spec.name);
   const auto target = DLENV_TRY(versioned(path));
-  auto response = DLENV_TRY(http_.send(HttpRequest::post(target, container_create_body(spec).dump(), "application/json")));
+  auto response = DLENV_TRY(http_.send(
+      within(HttpRequest::post(target, container_create_body(spec).dump(), "application/json"), kCreateLimit)));
   if (response.status == 409) {
     return fail(ErrorCode::conflict, engine_message(response),
                 fmt::format("remove the existing container (`docker rm -f {}`) or choose another name", spec.name));
@@ -724,7 +763,7 @@ Result<std::string> DockerEngine::create_container(const ContainerSpec& spec) {
 
 Status DockerEngine::start_container(const std::string& id_or_name) {
   const auto target = DLENV_TRY(versioned("/containers/" + path_segment(id_or_name) + "/start"));
-  auto response = DLENV_TRY(http_.send(HttpRequest::post(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::post(target), kStartLimit)));
   if (response.ok() || response.status == 304) return {};
   const std::string message = engine_message(response);
   if (mentions_port_in_use(message)) {
@@ -738,7 +777,7 @@ Status DockerEngine::start_container(const std::string& id_or_name) {
 Status DockerEngine::stop_container(const std::string& id_or_name, int timeout_seconds) {
   const auto target = DLENV_TRY(versioned(
       fmt::format("/containers/{}/stop?t={}", path_segment(id_or_name), std::max(0, timeout_seconds))));
-  auto response = DLENV_TRY(http_.send(HttpRequest::post(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::post(target), std::chrono::seconds(std::max(0, timeout_seconds)) + kStopMargin)));
   if (response.ok() || response.status == 304) return {};
   return fail(api_error(response));
 }
@@ -746,7 +785,7 @@ Status DockerEngine::stop_container(const std::string& id_or_name, int timeout_s
 Status DockerEngine::remove_container(const std::string& id_or_name, bool force) {
   const auto target = DLENV_TRY(
       versioned(fmt::format("/containers/{}?force={}&v=0", path_segment(id_or_name), force ? 1 : 0)));
-  auto response = DLENV_TRY(http_.send(HttpRequest::del(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::del(target), kRemoveContainerLimit)));
   if (response.ok() || response.status == 404) return {};
   if (response.status == 409) return fail(ErrorCode::conflict, engine_message(response));
   return fail(api_error(response));
@@ -754,7 +793,7 @@ Status DockerEngine::remove_container(const std::string& id_or_name, bool force)
 
 Result<std::optional<ContainerInfo>> DockerEngine::inspect_container(const std::string& id_or_name) {
   const auto target = DLENV_TRY(versioned("/containers/" + path_segment(id_or_name) + "/json"));
-  auto response = DLENV_TRY(http_.send(HttpRequest::get(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
   if (response.status == 404) return std::optional<ContainerInfo>{};
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "container inspect"));
@@ -765,7 +804,7 @@ Result<std::vector<ContainerInfo>> DockerEngine::list_containers(const Labels& l
   std::string path = "/containers/json?all=1";
   if (!labels.empty()) path += "&filters=" + url_encode(label_filters(labels));
   const auto target = DLENV_TRY(versioned(path));
-  auto response = DLENV_TRY(http_.send(HttpRequest::get(target)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "container list"));
   if (!body.is_array()) return fail(unexpected_answer("container list"));
@@ -778,7 +817,7 @@ Status DockerEngine::logs(const std::string& id_or_name, bool follow, std::optio
                           const OutputFn& sink) {
   // The stream is multiplexed unless the container has a TTY.
   const auto inspect_target = DLENV_TRY(versioned("/containers/" + path_segment(id_or_name) + "/json"));
-  auto inspect = DLENV_TRY(http_.send(HttpRequest::get(inspect_target)));
+  auto inspect = DLENV_TRY(http_.send(within(HttpRequest::get(inspect_target), kQuickLimit)));
   if (!inspect.ok()) return fail(api_error(inspect));
   const json body = DLENV_TRY(parse_body(inspect, "container inspect"));
   const bool tty = bool_at(member(body, "Config"), "Tty");
@@ -787,7 +826,7 @@ Status DockerEngine::logs(const std::string& id_or_name, bool follow, std::optio
   const auto target = DLENV_TRY(versioned(fmt::format("/containers/{}/logs?stdout=1&stderr=1&follow={}&tail={}",
                                                       path_segment(id_or_name), follow ? 1 : 0, tail_value)));
   StreamDemuxer demuxer;
-  auto response = DLENV_TRY(http_.stream(HttpRequest::get(target), [&](std::string_view chunk) {
+  auto response = DLENV_TRY(http_.stream(follow ? HttpRequest::get(target) : answered_within(HttpRequest::get(target), kAnswerLimit, kLogsSilence), [&](std::string_view chunk) {
     if (tty) {
       if (sink) sink(StreamKind::out, chunk);
     } else {
@@ -802,7 +841,8 @@ Result<std::string> DockerEngine::create_exec(const std::string& id_or_name, con
                                               bool attach_stdin) {
   if (request.cmd.empty()) return fail(ErrorCode::internal, "exec needs a command");
   const auto target = DLENV_TRY(versioned("/containers/" + path_segment(id_or_name) + "/exec"));
-  auto response = DLENV_TRY(http_.send(HttpRequest::post(target, exec_create_body(request, attach_stdin).dump(), "application/json")));
+  auto response = DLENV_TRY(http_.send(
+      within(HttpRequest::post(target, exec_create_body(request, attach_stdin).dump(), "application/json"), kQuickLimit)));
   if (!response.ok()) return fail(api_error(response));
   const json body = DLENV_TRY(parse_body(response, "exec create"));
   std::string id = string_at(body, "Id");
@@ -815,7 +855,7 @@ Result<int> DockerEngine::exec_exit_code(const std::string& exec_id) {
   // The output stream can close a moment before the engine records the exit.
   auto delay = std::chrono::milliseconds(5);
   for (int attempt = 0; attempt < 100; ++attempt) {
-    auto response = DLENV_TRY(http_.send(HttpRequest::get(target)));
+    auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
     if (!response.ok()) return fail(api_error(response));
     const json body = DLENV_TRY(parse_body(response, "exec inspect"));
     const json& exit_code = member(body, "ExitCode");
@@ -833,7 +873,7 @@ Result<int> DockerEngine::exec(const std::string& id_or_name, const ExecRequest&
   const json start_body = {{"Detach", false}, {"Tty", request.tty}};
   StreamDemuxer demuxer;
   auto response = DLENV_TRY(http_.stream(
-      HttpRequest::post(target, start_body.dump(), "application/json"),
+      answered_within(HttpRequest::post(target, start_body.dump(), "application/json"), kAnswerLimit),
       [&](std::string_view chunk) {
         if (request.tty) {
           if (sink) sink(StreamKind::out, chunk);
@@ -852,8 +892,7 @@ Result<int> DockerEngine::exec_attached(const std::string& id_or_name, const Exe
 
   HttpResponse rejected;
   auto connection = DLENV_TRY(http_.upgrade(
-      HttpRequest::post(target, start_body.dump(), "application/json"),
-      rejected));
+      answered_within(HttpRequest::post(target, start_body.dump(), "application/json"), kAnswerLimit), rejected));
   if (!connection) return fail(api_error(rejected));
 
   std::optional<RawTerminalMode> raw_mode;
@@ -867,7 +906,7 @@ Result<int> DockerEngine::exec_attached(const std::string& id_or_name, const Exe
     last_size = size;
     auto resize_target = versioned(fmt::format("/exec/{}/resize?h={}&w={}", path_segment(exec_id), size->first,
                                                size->second));
-    if (resize_target) (void)http_.send(HttpRequest::post(*resize_target));  // best effort
+    if (resize_target) (void)http_.send(within(HttpRequest::post(*resize_target), kQuickLimit));  // best effort
   };
   sync_terminal_size();
 

@@ -8,6 +8,15 @@
 // ErrorCode::conflict for a name already in use (create) or a host port already allocated
 // (start; retryable = true), ErrorCode::engine_api for other engine errors (message is the
 // engine's), ErrorCode::interrupted when dlenv::interrupted() became true while waiting.
+//
+// Deadlines: no call waits forever. An engine that stops answering fails the call with
+// ErrorCode::engine_api, a message naming the call and the limit ("the container engine at
+// unix:///var/run/docker.sock did not answer GET /containers/x/json within 30 s") and a hint
+// to check the engine. Short calls (inspect, list, create, start, remove) have a whole-exchange
+// limit, stop its own timeout plus a margin; builds, pulls and imports have no total limit but
+// fail after a long silence; exec only needs its response head in time; logs -f has its
+// inspect (a quiet container sends nothing, so its stream has no limit).
+// DLENV_ENGINE_TIMEOUT_SCALE=<factor> multiplies every limit (DockerEngine).
 #include <filesystem>
 #include <memory>
 

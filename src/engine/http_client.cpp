@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -67,8 +69,82 @@ void set_connection_options(CURL* curl, const Endpoint& endpoint, const std::str
   error_buffer[0] = '\0';
 }
 
-int abort_when_interrupted(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return interrupted() ? 1 : 0;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// What ended a transfer that outlived one of its limits.
+enum class Stall { none, no_answer, unfinished, silent };
+
+// The limits of one transfer, checked from libcurl's progress callback (called at least
+// about once a second, also while nothing moves) and its header callback.
+struct Watch {
+  Clock::time_point start = Clock::now();
+  Clock::time_point last_activity = start;
+  curl_off_t last_received = 0;
+  curl_off_t last_sent = 0;
+  bool answered = false;  // the response head has begun
+  milliseconds answer_limit{0};
+  milliseconds idle_limit{0};
+  Stall stall = Stall::none;
+};
+
+int check_transfer(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t sent) {
+  if (interrupted()) return 1;
+  auto* watch = static_cast<Watch*>(user);
+  const auto now = Clock::now();
+  if (received != watch->last_received || sent != watch->last_sent) {
+    watch->last_received = received;
+    watch->last_sent = sent;
+    watch->last_activity = now;
+  }
+  if (!watch->answered && watch->answer_limit.count() > 0 && now - watch->start >= watch->answer_limit) {
+    watch->stall = Stall::no_answer;
+    return 1;
+  }
+  if (watch->idle_limit.count() > 0 && now - watch->last_activity >= watch->idle_limit) {
+    watch->stall = Stall::silent;
+    return 1;
+  }
+  return 0;
+}
+
+size_t receive_header(char*, size_t size, size_t count, void* user) {
+  auto* watch = static_cast<Watch*>(user);
+  watch->answered = true;
+  watch->last_activity = Clock::now();
+  return size * count;
+}
+
+std::string engine_check_hint(const Endpoint& endpoint) {
+  const bool podman = endpoint.unix_socket.find("podman") != std::string::npos;
+  return fmt::format(
+      "check the engine: `{}` should answer at once; if it hangs too, restart the engine ({}); "
+      "for an engine that is only slow, DLENV_ENGINE_TIMEOUT_SCALE=<factor> lengthens every deadline dlenv gives it",
+      podman ? "podman info" : "docker info",
+      podman ? "`systemctl restart podman.socket`, or `systemctl --user restart podman.socket`"
+             : "`sudo systemctl restart docker`");
+}
+
+Error stall_error(const Endpoint& endpoint, std::string_view method, std::string_view target, Stall stall,
+                  milliseconds limit) {
+  const std::string call = describe_call(method, target);
+  const std::string within = describe_duration(limit);
+  std::string message;
+  switch (stall) {
+    case Stall::no_answer:
+    case Stall::none:
+      message = fmt::format("the container engine at {} did not answer {} within {}", endpoint.describe(), call, within);
+      break;
+    case Stall::unfinished:
+      message = fmt::format("the container engine at {} did not finish answering {} within {}", endpoint.describe(),
+                            call, within);
+      break;
+    case Stall::silent:
+      message = fmt::format("the container engine at {} stopped answering during {}: nothing arrived for {}",
+                            endpoint.describe(), call, within);
+      break;
+  }
+  return Error(ErrorCode::engine_api, std::move(message), engine_check_hint(endpoint)).retry();
 }
 
 struct ReceiveState {
@@ -135,9 +211,16 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
   char error_buffer[CURL_ERROR_SIZE];
   const std::string url = base_url(endpoint) + request.target;
   set_connection_options(handle, endpoint, url, error_buffer);
+  const milliseconds total_limit = scaled(request.timeout);
+  Watch watch;
+  watch.answer_limit = scaled(request.answer_timeout);
+  watch.idle_limit = scaled(request.idle_timeout);
   curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, abort_when_interrupted);
-  if (request.timeout.count() > 0) curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, check_transfer);
+  curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &watch);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, receive_header);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &watch);
+  if (total_limit.count() > 0) curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(total_limit.count()));
 
   HeaderList headers;
   auto add_header = [&](const std::string& line) {
@@ -184,16 +267,21 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
   const CURLcode code = curl_easy_perform(handle);
   if (state.failure) std::rethrow_exception(state.failure);
   if (code == CURLE_ABORTED_BY_CALLBACK && interrupted()) return fail(interrupted_error(endpoint));
+  if (code == CURLE_ABORTED_BY_CALLBACK && watch.stall != Stall::none) {
+    const milliseconds limit = watch.stall == Stall::silent ? watch.idle_limit : watch.answer_limit;
+    return fail(stall_error(endpoint, request.method, request.target, watch.stall, limit));
+  }
   if (code != CURLE_OK) {
     long os_errno = 0;
     curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
     const std::string reason = curl_reason(code, error_buffer);
     if (is_connect_failure(code)) return fail(unreachable_error(endpoint, reason, static_cast<int>(os_errno)));
-    if (code == CURLE_OPERATION_TIMEDOUT && !state.head_seen) {
-      return fail(Error(ErrorCode::engine_api,
-                        fmt::format("the container engine at {} did not answer {} {} in time: {}",
-                                    endpoint.describe(), request.method, request.target, reason))
-                      .retry());
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      curl_off_t connected_after = 0;
+      curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &connected_after);
+      if (connected_after == 0) return fail(unreachable_error(endpoint, reason, ETIMEDOUT));  // never connected
+      return fail(stall_error(endpoint, request.method, request.target,
+                              watch.answered ? Stall::unfinished : Stall::no_answer, total_limit));
     }
     return fail(Error(ErrorCode::engine_api,
                       fmt::format("lost the connection to the container engine at {} during {} {}: {}",
@@ -212,10 +300,13 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
   return response;
 }
 
-// Waits until `fd` is ready for `events`, polling the interrupt flag every 200 ms.
-Status wait_for(int fd, short events, const Endpoint& endpoint) {
+// Waits until `fd` is ready for `events`, polling the interrupt flag every 200 ms; with a
+// deadline, fails with `on_deadline()` once it has passed.
+Status wait_for(int fd, short events, const Endpoint& endpoint, std::optional<Clock::time_point> deadline = {},
+                const std::function<Error()>& on_deadline = {}) {
   for (;;) {
     if (interrupted()) return fail(interrupted_error(endpoint));
+    if (deadline && Clock::now() >= *deadline) return fail(on_deadline());
     pollfd entry{fd, events, 0};
     const int ready = ::poll(&entry, 1, 200);
     if (ready > 0) return {};
@@ -246,12 +337,15 @@ class CurlRawConnection final : public RawConnection {
     return std::optional<size_t>{got};
   }
 
-  Status send_all(std::string_view data) override {
+  Status send_all(std::string_view data) override { return send_until(data, std::nullopt, {}); }
+
+  Status send_until(std::string_view data, std::optional<Clock::time_point> deadline,
+                    const std::function<Error()>& on_deadline) {
     while (!data.empty()) {
       size_t sent = 0;
       const CURLcode code = curl_easy_send(curl_.get(), data.data(), data.size(), &sent);
       if (code == CURLE_AGAIN) {
-        DLENV_TRY_VOID(wait_for(fd_, POLLOUT, endpoint_));
+        DLENV_TRY_VOID(wait_for(fd_, POLLOUT, endpoint_, deadline, on_deadline));
         continue;
       }
       if (code != CURLE_OK) {
@@ -328,11 +422,18 @@ Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& re
   if (fd == CURL_SOCKET_BAD) return fail(ErrorCode::internal, "the engine connection has no socket");
 
   auto connection = std::make_unique<CurlRawConnection>(std::move(curl), static_cast<int>(fd), endpoint_);
+  // Until the response head: the request's answer limit (else its whole limit).
+  const milliseconds answer_limit = scaled(request.answer_timeout.count() > 0 ? request.answer_timeout : request.timeout);
+  std::optional<Clock::time_point> deadline;
+  if (answer_limit.count() > 0) deadline = Clock::now() + answer_limit;
+  const std::function<Error()> on_deadline = [&] {
+    return stall_error(endpoint_, request.method, request.target, Stall::no_answer, answer_limit);
+  };
   std::string head = fmt::format("{} {} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n",
                                  request.method, request.target);
   if (!request.content_type.empty()) head += fmt::format("Content-Type: {}\r\n", request.content_type);
   head += fmt::format("Content-Length: {}\r\n\r\n", request.body.size());
-  DLENV_TRY_VOID(connection->send_all(head + request.body));
+  DLENV_TRY_VOID(connection->send_until(head + request.body, deadline, on_deadline));
 
   // Read the response head; whatever follows it already belongs to the stream.
   std::string received;
@@ -344,7 +445,7 @@ Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& re
     }
     auto got = DLENV_TRY(connection->receive(buffer, sizeof buffer));
     if (!got) {
-      DLENV_TRY_VOID(wait_for(connection->socket_fd(), POLLIN, endpoint_));
+      DLENV_TRY_VOID(wait_for(connection->socket_fd(), POLLIN, endpoint_, deadline, on_deadline));
       continue;
     }
     if (*got == 0) {
@@ -363,18 +464,57 @@ Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& re
   }
 
   // Rejected: collect the (small) error body for the caller's message.
-  rejected = HttpResponse{parsed.status, std::move(rest), parsed.content_type};
+  rejected = HttpResponse{parsed.status, std::move(rest), parsed.content_type, {}};
   while (rejected.body.size() < kMaxRejectedBody &&
          (!parsed.content_length || rejected.body.size() < *parsed.content_length)) {
     auto got = DLENV_TRY(connection->receive(buffer, sizeof buffer));
     if (!got) {
-      DLENV_TRY_VOID(wait_for(connection->socket_fd(), POLLIN, endpoint_));
+      DLENV_TRY_VOID(wait_for(connection->socket_fd(), POLLIN, endpoint_, deadline, on_deadline));
       continue;
     }
     if (*got == 0) break;
     rejected.body.append(buffer, *got);
   }
   return std::unique_ptr<RawConnection>();
+}
+
+double timeout_scale() {
+  const char* text = std::getenv("DLENV_ENGINE_TIMEOUT_SCALE");
+  if (!text || !*text) return 1.0;
+  char* end = nullptr;
+  const double factor = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !std::isfinite(factor) || factor <= 0) return 1.0;
+  return factor;
+}
+
+milliseconds scaled(milliseconds limit) {
+  if (limit.count() <= 0) return milliseconds(0);
+  const double product = static_cast<double>(limit.count()) * timeout_scale();
+  constexpr double kLongest = 1e12;  // about 30 years: "no practical limit", and no overflow
+  return milliseconds(std::max<int64_t>(1, static_cast<int64_t>(std::llround(std::min(product, kLongest)))));
+}
+
+std::string describe_duration(milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms < 1000) return fmt::format("{} ms", ms);
+  if (ms < 120'000) {
+    const double seconds = std::round(static_cast<double>(ms) / 100.0) / 10.0;
+    return fmt::format("{:g} s", seconds);
+  }
+  const double minutes = std::round(static_cast<double>(ms) / 6000.0) / 10.0;
+  return fmt::format("{:g} min", minutes);
+}
+
+std::string describe_call(std::string_view method, std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  // "/v1.41/containers/json" -> "/containers/json"
+  if (path.size() > 2 && path[0] == '/' && path[1] == 'v') {
+    const size_t next = path.find('/', 1);
+    const std::string_view version = path.substr(2, next == std::string_view::npos ? path.size() : next - 2);
+    if (!version.empty() && version.find_first_not_of("0123456789.") == std::string_view::npos && next != std::string_view::npos)
+      path.remove_prefix(next);
+  }
+  return fmt::format("{} {}", method, path);
 }
 
 std::string url_encode(std::string_view text, std::string_view keep) {

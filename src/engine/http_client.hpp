@@ -1,7 +1,9 @@
 #pragma once
 // Internal to the engine layer: HTTP/1.1 to the container engine over a unix socket or TCP
 // (libcurl behind this interface; no curl type leaks out). Every transfer is aborted when
-// dlenv::interrupted() becomes true (ErrorCode::interrupted).
+// dlenv::interrupted() becomes true (ErrorCode::interrupted), and when one of its limits
+// passes (ErrorCode::engine_api, the message naming the call and the limit). The limits are
+// multiplied by DLENV_ENGINE_TIMEOUT_SCALE (see timeout_scale()).
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -23,7 +25,10 @@ struct HttpRequest {
   std::string body;    // sent when non-empty (or when method is POST)
   std::string content_type;                       // for `body` / `body_file`
   std::optional<std::filesystem::path> body_file;  // streamed from disk instead of `body`
-  std::chrono::milliseconds timeout{0};            // whole transfer; 0: none
+  // Limits (0: none), each multiplied by timeout_scale() when the request is sent:
+  std::chrono::milliseconds timeout{0};         // the whole exchange
+  std::chrono::milliseconds answer_timeout{0};  // until the response head has arrived
+  std::chrono::milliseconds idle_timeout{0};    // the longest stretch with no byte sent or received
 
   static HttpRequest get(std::string target) { return with("GET", std::move(target)); }
   static HttpRequest del(std::string target) { return with("DELETE", std::move(target)); }
@@ -90,6 +95,16 @@ class HttpClient {
 
 // Percent-encodes everything except RFC 3986 unreserved characters (and `keep`).
 std::string url_encode(std::string_view text, std::string_view keep = {});
+
+// DLENV_ENGINE_TIMEOUT_SCALE: a positive factor every engine limit is multiplied by (0.1 makes
+// a 30 s deadline 3 s; 4 makes it 2 min), read here and nowhere else; 1 when unset or invalid.
+double timeout_scale();
+// `limit` times timeout_scale(), at least 1 ms (0 stays 0: no limit).
+std::chrono::milliseconds scaled(std::chrono::milliseconds limit);
+// "3 s", "1.5 s", "10 min", "250 ms".
+std::string describe_duration(std::chrono::milliseconds duration);
+// "GET /containers/x/json": the method and the path without the API version and the query.
+std::string describe_call(std::string_view method, std::string_view target);
 
 // libcurl's global initialisation, once per process (plain HTTP only, no TLS).
 void ensure_curl_initialized();
