@@ -30,6 +30,12 @@ void TerminalProgress::phase(std::string_view subject, std::string_view what) {
   std::fflush(stderr);
 }
 
+void TerminalProgress::notice(std::string_view text) {
+  settle();
+  fmt::print(stderr, "warning: {}\n", text);
+  std::fflush(stderr);
+}
+
 void TerminalProgress::detail(std::string_view subject, std::string_view line) {
   if (quiet_) return;
   std::string text = trim(line);

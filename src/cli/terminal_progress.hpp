@@ -13,6 +13,7 @@ class TerminalProgress final : public ops::Progress {
   ~TerminalProgress() override;
   void phase(std::string_view subject, std::string_view what) override;
   void detail(std::string_view subject, std::string_view line) override;
+  void notice(std::string_view text) override;  // printed even when quiet
   // Clears a pending rewritten line before other output.
   void settle();
 

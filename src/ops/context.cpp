@@ -1,5 +1,7 @@
 #include "ops/context.hpp"
 
+#include <fmt/format.h>
+
 #include "engine/http_probe.hpp"
 #include "ops/ownership.hpp"
 #include "util/files.hpp"
@@ -19,6 +21,12 @@ Result<store::Store*> Context::store() {
     if (!opened) return fail(std::move(opened.error()));
     store_ = std::move(*opened);
     chown_to_user(host_.paths.state_db(), host_.user);
+    if (const auto& aside = store_->moved_aside()) {
+      progress_.notice(fmt::format(
+          "the state database {} was damaged: moved it aside to {} and started a new one (it is only a cache; "
+          "environments are rebuilt from their containers' labels)",
+          host_.paths.state_db().string(), aside->string()));
+    }
   }
   return store_.get();
 }

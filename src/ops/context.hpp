@@ -20,6 +20,9 @@ class Progress {
   virtual ~Progress() = default;
   virtual void phase(std::string_view subject, std::string_view what) = 0;
   virtual void detail(std::string_view subject, std::string_view line) = 0;
+  // Something the user should hear about once, even when progress is quiet (a damaged state
+  // database moved aside).
+  virtual void notice(std::string_view) {}
 };
 
 class SilentProgress final : public Progress {

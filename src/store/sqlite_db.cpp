@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 namespace dlenv::store::detail {
@@ -12,6 +14,7 @@ struct Database::Impl {
   std::filesystem::path path;
   std::chrono::milliseconds busy_timeout{};
   pid_t owner_pid = 0;
+  mutable Failure last_failure = Failure::none;
 };
 
 struct Statement::Impl {
@@ -23,9 +26,34 @@ struct Statement::Impl {
 
 namespace {
 
-bool is_busy(int result_code) {
+std::string directory_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path().string() : std::string(".");
+}
+
+Failure classify(int result_code, int system_errno) {
   int primary = result_code & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Failure::busy;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Failure::corrupt;
+  if (primary == SQLITE_FULL || system_errno == ENOSPC || system_errno == EDQUOT) return Failure::full;
+  if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_AUTH) return Failure::permission;
+  if ((primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) && (system_errno == EACCES || system_errno == EPERM ||
+                                                                   system_errno == EROFS))
+    return Failure::permission;
+  return Failure::other;
+}
+
+std::string full_disk_hint(const std::filesystem::path& path) {
+  return fmt::format("the filesystem holding {0} is full (or over quota): free some space there "
+                     "(see df -h {0}) and run the command again",
+                     directory_of(path));
+}
+
+std::string permission_hint(const std::filesystem::path& path) {
+  return fmt::format(
+      "dlenv must be able to write {0}, its -wal and -shm files and the directory {1}: check their owner "
+      "and mode (ls -la {1}; files created through sudo belong to root) and that the filesystem is not "
+      "read-only",
+      path.string(), directory_of(path));
 }
 
 std::string move_aside_hint(const std::filesystem::path& path) {
@@ -57,10 +85,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   int rc = sqlite3_open_v2(path.c_str(), &impl->handle, flags, nullptr);
   std::unique_ptr<Database> db(new Database(std::move(impl)));
   if (rc != SQLITE_OK) {
-    if (!db->impl_->handle) {
+    if (!db->impl_->handle) {  // only when SQLite cannot allocate the connection
       return fail(ErrorCode::store,
                   fmt::format("cannot open the state database {}: {}", path.string(), sqlite3_errstr(rc)),
-                  move_aside_hint(path));
+                  "dlenv is out of memory; close other programs and run the command again");
     }
     return fail(db->error(rc, "open it"));
   }
@@ -73,8 +101,21 @@ const std::filesystem::path& Database::path() const { return impl_->path; }
 
 bool Database::in_transaction() const { return sqlite3_get_autocommit(impl_->handle) == 0; }
 
+Failure Database::last_failure() const { return impl_->last_failure; }
+
+Error Database::damaged(std::string_view finding, std::string_view doing) const {
+  impl_->last_failure = Failure::corrupt;
+  return Error(ErrorCode::store,
+               fmt::format("state database {}: the file is damaged: {} (while trying to {})", impl_->path.string(),
+                           finding, doing),
+               move_aside_hint(impl_->path));
+}
+
 Error Database::error(int result_code, std::string_view doing) const {
-  if (is_busy(result_code)) {
+  int system_errno = sqlite3_errcode(impl_->handle) == result_code ? sqlite3_system_errno(impl_->handle) : 0;
+  Failure kind = classify(result_code, system_errno);
+  impl_->last_failure = kind;
+  if (kind == Failure::busy) {
     return Error(ErrorCode::store,
                  fmt::format("the state database {} is locked by another process (waited up to {} ms to {})",
                              impl_->path.string(), impl_->busy_timeout.count(), doing),
@@ -85,9 +126,11 @@ Error Database::error(int result_code, std::string_view doing) const {
   // one that produced `result_code`; fall back to the generic text if they disagree.
   const char* message = sqlite3_errcode(impl_->handle) == result_code ? sqlite3_errmsg(impl_->handle)
                                                                        : sqlite3_errstr(result_code);
-  return Error(ErrorCode::store,
-               fmt::format("state database {}: {} (while trying to {})", impl_->path.string(), message, doing),
-               move_aside_hint(impl_->path));
+  std::string text =
+      fmt::format("state database {}: {} (while trying to {})", impl_->path.string(), message, doing);
+  if (kind == Failure::full) return Error(ErrorCode::store, std::move(text), full_disk_hint(impl_->path));
+  if (kind == Failure::permission) return Error(ErrorCode::store, std::move(text), permission_hint(impl_->path));
+  return Error(ErrorCode::store, std::move(text), move_aside_hint(impl_->path));
 }
 
 Status Database::exec(std::string_view sql, std::string_view doing) {

@@ -15,6 +15,16 @@ namespace dlenv::store::detail {
 
 class Statement;
 
+// What the last failure on a connection was, as far as recovery and hints care.
+enum class Failure {
+  none,
+  busy,        // another process holds the lock (retryable)
+  corrupt,     // the file is damaged or not a database at all (SQLITE_CORRUPT, SQLITE_NOTADB)
+  full,        // the disk (or quota) is full (SQLITE_FULL, ENOSPC, EDQUOT)
+  permission,  // the file or its directory is not writable by us (SQLITE_READONLY, SQLITE_PERM, EACCES)
+  other,
+};
+
 // One connection, owned by the process that opened it. Never use it across fork().
 class Database {
  public:
@@ -35,9 +45,16 @@ class Database {
   // Whether a transaction is open on this connection.
   bool in_transaction() const;
 
-  // Turns a SQLite result code into the store's error: busy/locked → retryable with a
-  // "retry" hint; anything else → SQLite's message and a hint to move the file aside.
+  // Turns a SQLite result code into the store's error and remembers its kind (last_failure):
+  // busy/locked → retryable with a "retry" hint; a full disk → a hint about space; a
+  // permission problem → a hint about owners and modes; anything else (corruption included)
+  // → SQLite's message and a hint to move the file aside.
   Error error(int result_code, std::string_view doing) const;
+  // The error for damage that SQLite reported as data rather than as a result code (an
+  // integrity check's findings); its kind is Failure::corrupt.
+  Error damaged(std::string_view finding, std::string_view doing) const;
+  // The kind of the most recent error() or damaged() on this connection.
+  Failure last_failure() const;
 
  private:
   struct Impl;

@@ -1,15 +1,19 @@
 #include "store/store.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,6 +23,7 @@
 namespace dlenv::store {
 
 using detail::Database;
+using detail::Failure;
 using detail::Statement;
 using detail::Transaction;
 
@@ -76,8 +81,13 @@ Status create_private_file(const std::filesystem::path& path) {
     int e = errno;
     return fail(ErrorCode::store,
                 fmt::format("cannot open the state database {}: {}", path.string(), std::strerror(e)),
-                e == EACCES || e == EPERM
-                    ? "check the file's owner and mode (it may have been created through sudo)"
+                e == EACCES || e == EPERM || e == EROFS
+                    ? "check the file's owner and mode (it may have been created through sudo) and that the "
+                      "filesystem is writable"
+                : e == ENOSPC || e == EDQUOT
+                    ? fmt::format("the filesystem holding {0} is full (or over quota): free some space there "
+                                  "(see df -h {0}) and run the command again",
+                                  path.has_parent_path() ? path.parent_path().string() : std::string("."))
                     : "check that the directory is writable");
   }
   struct stat st{};
@@ -160,6 +170,98 @@ Status migrate(Database& db) {
   return tx.commit();
 }
 
+// Reads every page's structure once, so a damaged file is found at open rather than by the
+// first query that happens to touch the bad page. The database is small: this is cheap.
+Status check_integrity(Database& db) {
+  auto check = DLENV_TRY(db.prepare("PRAGMA quick_check(1)", "check the database's integrity"));
+  std::string verdict = DLENV_TRY(check.step()) ? check.text_at(0) : std::string("no answer");
+  if (verdict == "ok") return {};
+  return fail(db.damaged(verdict, "check the database's integrity"));
+}
+
+// Creates (mode 0600) and opens `path`, then configures, checks and migrates it. `corrupt`
+// says whether a failure was the file being damaged or not a database.
+Result<std::unique_ptr<Database>> open_database(const std::filesystem::path& path,
+                                                std::chrono::milliseconds busy_timeout, bool& corrupt) {
+  corrupt = false;
+  DLENV_TRY_VOID(create_private_file(path));
+  auto opened = Database::open(path, busy_timeout);
+  if (!opened) return fail(std::move(opened).error());
+  auto db = std::move(*opened);
+  Status ready = configure(*db, busy_timeout);
+  if (ready) ready = check_integrity(*db);
+  if (ready) ready = migrate(*db);
+  if (!ready) {
+    corrupt = db->last_failure() == Failure::corrupt;
+    return fail(std::move(ready).error());
+  }
+  return db;
+}
+
+// An exclusive flock on the database's directory (no lock file to leave behind or to be
+// owned by root after a sudo run), held while a damaged database is replaced.
+class DirectoryLock {
+ public:
+  static Result<DirectoryLock> acquire(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (fd >= 0 && ::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      fd = -1;
+    }
+    if (fd < 0) {
+      return fail(ErrorCode::store, fmt::format("cannot lock {} to replace the damaged state database there: {}",
+                                                dir.string(), std::strerror(errno)),
+                  fmt::format("check the permissions of {}", dir.string()));
+    }
+    return DirectoryLock(fd);
+  }
+  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock& operator=(DirectoryLock&&) = delete;
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// "20261201T120000Z"
+std::string utc_stamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+// Renames `path` and its -wal/-shm files to an unused "<path>.corrupt-<stamp>[-n]" and
+// returns the new name of the main file.
+Result<std::filesystem::path> move_aside(const std::filesystem::path& path) {
+  std::string base = path.string() + ".corrupt-" + utc_stamp();
+  std::filesystem::path aside = base;
+  for (int n = 2; std::filesystem::exists(aside) || std::filesystem::exists(aside.string() + "-wal"); ++n)
+    aside = fmt::format("{}-{}", base, n);
+  for (std::string_view suffix : {"-wal", "-shm", ""}) {
+    std::filesystem::path from = path.string() + std::string(suffix);
+    std::filesystem::path to = aside.string() + std::string(suffix);
+    if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
+      int e = errno;
+      return fail(ErrorCode::store,
+                  fmt::format("the state database {} is damaged, and moving {} aside to {} failed: {}",
+                              path.string(), from.string(), to.string(), std::strerror(e)),
+                  e == ENOSPC || e == EDQUOT
+                      ? "the filesystem is full: free some space there and run the command again"
+                      : fmt::format("it is only a cache, rebuilt from the engine's container labels: check the "
+                                    "permissions of {}, or remove the file, and run the command again",
+                                    path.parent_path().string()));
+    }
+  }
+  return aside;
+}
+
 Result<std::optional<int>> find_lease(Database& db, const std::string& env_key, const std::string& service,
                                       std::string_view doing) {
   auto query = DLENV_TRY(db.prepare("SELECT port FROM port_leases WHERE env_key=?1 AND service=?2", doing));
@@ -236,6 +338,7 @@ EnvRecord read_env(const Statement& row) {
 struct Store::Impl {
   std::unique_ptr<Database> db;
   pid_t owner_pid = 0;
+  std::optional<std::filesystem::path> moved_aside;
 
   // SQLite connections must not cross fork(): the child has to open its own Store.
   Status check_process() const {
@@ -259,15 +362,28 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, st
       return fail(std::move(error).while_("opening the state database " + path.string()));
     }
   }
-  DLENV_TRY_VOID(create_private_file(path));
-  auto db = DLENV_TRY(Database::open(path, busy_timeout));
-  DLENV_TRY_VOID(configure(*db, busy_timeout));
-  DLENV_TRY_VOID(migrate(*db));
+  bool corrupt = false;
+  auto db = open_database(path, busy_timeout, corrupt);
+  std::optional<std::filesystem::path> aside;
+  if (!db && corrupt) {
+    // Only one process moves the file aside; the others, waiting here, then find the new
+    // one healthy and use it.
+    auto lock = DLENV_TRY(DirectoryLock::acquire(path.has_parent_path() ? path.parent_path() : "."));
+    db = open_database(path, busy_timeout, corrupt);
+    if (!db && corrupt) {
+      aside = DLENV_TRY(move_aside(path));
+      db = open_database(path, busy_timeout, corrupt);
+    }
+  }
+  if (!db) return fail(std::move(db).error());
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(db);
+  impl->db = std::move(*db);
   impl->owner_pid = ::getpid();
+  impl->moved_aside = std::move(aside);
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
+
+const std::optional<std::filesystem::path>& Store::moved_aside() const { return impl_->moved_aside; }
 
 Result<int> Store::lease_port(const std::string& env_key, const std::string& service, PortRange range,
                               const std::function<bool(int)>& usable) {

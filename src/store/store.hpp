@@ -45,11 +45,18 @@ class Store {
   // Opens (creating if needed, mode 0600, parent dirs 0700) the database at `path`.
   // `busy_timeout` is how long an operation waits for another process's lock before failing
   // with a retryable ErrorCode::store. One Store per process: never use it across fork().
+  // A file that is damaged or not a database at all (found by opening it and a quick
+  // integrity check) is moved aside, with its -wal and -shm files, to
+  // "<path>.corrupt-<UTC time, 20261201T120000Z>" and a new database takes its place;
+  // moved_aside() then names the kept file, so the caller can say so once.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
                                              std::chrono::milliseconds busy_timeout = std::chrono::seconds(10));
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // Where open() moved a corrupt database; empty when it did not.
+  const std::optional<std::filesystem::path>& moved_aside() const;
 
   // The port leased to (env_key, service), taking the lowest free one in `range` when there
   // is none yet. A port is free when no lease holds it and `usable(port)` says yes (the

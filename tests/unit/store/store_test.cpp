@@ -3,9 +3,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <regex>
 #include <set>
 
+#include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
 
@@ -326,20 +330,219 @@ TEST_F(StoreTest, RecordsHistoryInOrder) {
   EXPECT_NE(raw.scalar("SELECT min(at) FROM history"), "0");
 }
 
-TEST(StoreOpen, CorruptFileIsStoreErrorWithHint) {
+std::string garbage() {
+  std::string text;
+  for (int i = 0; i < 512; ++i) text += "this is not a database, just garbage ";
+  return text;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A file that is not a database at all is moved aside (kept, named with the time) and a new
+// database takes its place; the caller learns where the old one went.
+TEST(StoreOpen, GarbageFileIsMovedAsideAndReplaced) {
   TempDir tmp;
-  auto path = tmp.path() / "dlenv.db";
+  auto path = tmp.path() / "state.db";
+  tmp.write("state.db", garbage());
+  tmp.write("state.db-wal", "stale wal");
+  auto opened = Store::open(path);
+  ASSERT_TRUE(opened) << opened.error().describe() << " / " << opened.error().hint;
+  auto& store = *opened;
+  ASSERT_TRUE(store->moved_aside().has_value());
+  auto aside = *store->moved_aside();
+  EXPECT_EQ(aside.parent_path(), path.parent_path());
+  EXPECT_TRUE(std::regex_match(aside.filename().string(), std::regex(R"(state\.db\.corrupt-\d{8}T\d{6}Z)")))
+      << aside;
+  EXPECT_EQ(file_text(aside), garbage()) << "the damaged file is kept as it was";
+  // The stale WAL (which SQLite drops, having no valid header) is not applied to the new file.
+  EXPECT_NE(file_text(path.string() + "-wal"), "stale wal");
+  EXPECT_EQ(mode_of(path), 0600u);
+
+  // The new database works and is the one at `path`.
+  auto port = store->lease_port("/p#a", "jupyter", kRange, any_port);
+  ASSERT_TRUE(port) << port.error().describe();
+  EXPECT_EQ(*port, kRange.first);
+  ASSERT_TRUE(store->put_env(sample_env("/p", "a")));
+  store.reset();
+
+  // Opening it again finds nothing wrong and says nothing.
+  auto again = open_or_die(path);
+  ASSERT_NE(again, nullptr);
+  EXPECT_FALSE(again->moved_aside().has_value());
+  auto env = again->get_env("/p#a");
+  ASSERT_TRUE(env && *env);
+}
+
+// Damage past the header (a valid-looking file with a garbled page) is found at open by the
+// integrity check, not later by whichever query reads that page.
+TEST(StoreOpen, DamagedPageIsFoundAtOpen) {
+  TempDir tmp;
+  auto path = tmp.path() / "state.db";
   {
-    std::ofstream out(path, std::ios::binary);
-    for (int i = 0; i < 512; ++i) out << "this is not a database, just garbage ";
+    auto store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(store->record_history("/p#a", "up", std::string(200, static_cast<char>('a' + i % 26))));
   }
-  auto store = Store::open(path);
-  ASSERT_FALSE(store);
-  EXPECT_EQ(store.error().code, ErrorCode::store);
-  EXPECT_FALSE(store.error().retryable);
-  EXPECT_NE(store.error().message.find(path.string()), std::string::npos) << store.error().message;
-  EXPECT_NE(store.error().hint.find("aside"), std::string::npos) << store.error().hint;
-  EXPECT_NE(store.error().hint.find("cache"), std::string::npos) << store.error().hint;
+  ASSERT_FALSE(std::filesystem::exists(path.string() + "-wal")) << "closing should have checkpointed";
+  auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 4 * 4096u);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(2 * 4096);  // the third page: not the header, inside the tables
+    std::string junk(4096, '\xa5');
+    file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto opened = Store::open(path);
+  ASSERT_TRUE(opened) << opened.error().describe();
+  ASSERT_TRUE((*opened)->moved_aside().has_value());
+  EXPECT_EQ(std::filesystem::file_size(*(*opened)->moved_aside()), size);
+  auto envs = (*opened)->list_envs();
+  ASSERT_TRUE(envs) << envs.error().describe();
+  EXPECT_TRUE(envs->empty());
+}
+
+// Two damaged files in the same second are kept under two names.
+TEST(StoreOpen, EachDamagedFileIsKept) {
+  TempDir tmp;
+  auto path = tmp.path() / "state.db";
+  std::set<std::filesystem::path> kept;
+  for (int round = 0; round < 2; ++round) {
+    tmp.write("state.db", garbage() + std::to_string(round));
+    auto store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->moved_aside().has_value());
+    EXPECT_EQ(file_text(*store->moved_aside()), garbage() + std::to_string(round));
+    kept.insert(*store->moved_aside());
+  }
+  EXPECT_EQ(kept.size(), 2u);
+}
+
+// Processes that find the same damaged file at once: one moves it aside, all of them end up
+// on the same new database.
+TEST(StoreOpen, ConcurrentOpensOfADamagedFileMoveItOnce) {
+  TempDir tmp;
+  auto path = tmp.path() / "state.db";
+  tmp.write("state.db", garbage());
+  constexpr int kChildren = 6;
+  std::vector<pid_t> children;
+  for (int i = 0; i < kChildren; ++i) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::alarm(60);
+      auto store = Store::open(path);
+      if (!store) ::_exit(2);
+      auto port = (*store)->lease_port("/p#" + std::to_string(i), "jupyter", kRange, any_port);
+      ::_exit(port ? ((*store)->moved_aside() ? 10 : 0) : 3);
+    }
+    children.push_back(child);
+  }
+  int moved = 0;
+  for (pid_t child : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    int code = WEXITSTATUS(status);
+    ASSERT_TRUE(code == 0 || code == 10) << "child failed with " << code;
+    moved += code == 10;
+  }
+  EXPECT_EQ(moved, 1);
+  auto store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  auto ports = store->all_ports();
+  ASSERT_TRUE(ports);
+  EXPECT_EQ(ports->size(), static_cast<size_t>(kChildren)) << "every child leased in the one new database";
+}
+
+// A full disk is not corruption: the file stays where it is and the hint is about space.
+TEST(StoreOpen, FullDiskHintsAtSpaceNotAtMovingTheFile) {
+  TempDir tmp;
+  auto path = tmp.path() / "state.db";
+  std::ofstream(path).close();
+  auto opened = detail::Database::open(path, std::chrono::milliseconds(100));
+  ASSERT_TRUE(opened) << opened.error().describe();
+  auto& db = *opened;
+  // SQLite answers SQLITE_FULL once the file would grow past max_page_count pages, as it
+  // does when the disk is full.
+  ASSERT_TRUE(db->exec("PRAGMA max_page_count=2", "limit the size"));
+  Status filled = db->exec("CREATE TABLE t(x TEXT)", "create a table");
+  for (int i = 0; filled && i < 100; ++i)
+    filled = db->exec("INSERT INTO t VALUES(hex(randomblob(1000)))", "fill the table");
+  ASSERT_FALSE(filled) << "the database never became full";
+  EXPECT_EQ(db->last_failure(), detail::Failure::full);
+  EXPECT_EQ(filled.error().code, ErrorCode::store);
+  EXPECT_NE(filled.error().hint.find("space"), std::string::npos) << filled.error().hint;
+  EXPECT_NE(filled.error().hint.find(tmp.path().string()), std::string::npos) << filled.error().hint;
+  EXPECT_EQ(filled.error().hint.find("aside"), std::string::npos) << filled.error().hint;
+  EXPECT_EQ(filled.error().hint.find("mv "), std::string::npos) << filled.error().hint;
+}
+
+// Each kind of failure gets its own hint: permission problems point at owners and modes.
+TEST(StoreOpen, ErrorsAreClassifiedWithTheirOwnHints) {
+  TempDir tmp;
+  auto path = tmp.path() / "state.db";
+  std::ofstream(path).close();
+  auto db = detail::Database::open(path, std::chrono::milliseconds(100));
+  ASSERT_TRUE(db);
+  auto readonly = (*db)->error(SQLITE_READONLY, "write");
+  EXPECT_EQ((*db)->last_failure(), detail::Failure::permission);
+  EXPECT_NE(readonly.hint.find("owner and mode"), std::string::npos) << readonly.hint;
+  EXPECT_EQ(readonly.hint.find("aside"), std::string::npos) << readonly.hint;
+  auto full = (*db)->error(SQLITE_FULL, "write");
+  EXPECT_EQ((*db)->last_failure(), detail::Failure::full);
+  EXPECT_NE(full.hint.find("space"), std::string::npos) << full.hint;
+  auto corrupt = (*db)->error(SQLITE_NOTADB, "read");
+  EXPECT_EQ((*db)->last_failure(), detail::Failure::corrupt);
+  EXPECT_NE(corrupt.hint.find("aside"), std::string::npos) << corrupt.hint;
+  auto busy = (*db)->error(SQLITE_BUSY, "write");
+  EXPECT_EQ((*db)->last_failure(), detail::Failure::busy);
+  EXPECT_TRUE(busy.retryable);
+}
+
+// A database its user may not write (here: a directory where the WAL cannot be created) is
+// a permission error with that hint, and is left where it is.
+TEST(StoreOpen, UnwritableDirectoryIsAPermissionErrorAndNotMoved) {
+  TempDir tmp;
+  auto dir = tmp.make_dir("ro");
+  auto path = dir / "state.db";
+  ASSERT_NE(open_or_die(path), nullptr);  // a real database in WAL mode, closed (no -wal left)
+  ASSERT_FALSE(std::filesystem::exists(path.string() + "-wal"));
+  ::chmod(tmp.path().c_str(), 0755);
+  ::chmod(dir.c_str(), 0555);
+  const uid_t nobody = 65534;
+  if (::getuid() == 0) {
+    ASSERT_EQ(::chown(path.c_str(), nobody, nobody), 0);
+  }
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::alarm(60);
+    // Root writes anywhere: drop to an ordinary user, who owns the file but not the directory.
+    if (::getuid() == 0 && (::setgid(nobody) != 0 || ::setuid(nobody) != 0)) ::_exit(5);
+    auto store = Store::open(path, std::chrono::milliseconds(100));
+    if (store) ::_exit(2);
+    const auto& hint = store.error().hint;
+    if (hint.find("owner and mode") == std::string::npos) {
+      std::fprintf(stderr, "%s\nhint: %s\n", store.error().describe().c_str(), hint.c_str());
+      ::_exit(3);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ::chmod(dir.c_str(), 0700);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: it opened, 3: wrong hint, 5: cannot drop root";
+  std::size_t entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++entries;
+    EXPECT_EQ(entry.path().filename().string().find("corrupt"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(entries, 1u);
 }
 
 TEST(StoreOpen, LockedDatabaseIsRetryable) {
