@@ -12,3 +12,6 @@ for suite in bookworm bullseye trixie; do
   ./build/dlenv base bootstrap "debian:$suite"
 done
 ctest --test-dir build --output-on-failure --timeout 1800 "$@"
+# Fuzz the project-file, --gpus and --framework parsers (ASan + UBSan) for a bounded time:
+# DLENV_FUZZ_SECONDS per target (default 60; 0 skips). See tests/fuzz/run.sh.
+tests/fuzz/run.sh
