@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -51,6 +52,15 @@ Result<UserIdentity> invoking_user() {
     id.home = env("HOME").value_or("/tmp");
   }
   return id;
+}
+
+std::string container_login(const UserIdentity& user) {
+  if (user.uid == 0) return "root";
+  const std::string& n = user.name;
+  auto first_ok = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
+  auto rest_ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'; };
+  if (!n.empty() && n.size() <= 32 && first_ok(n[0]) && std::all_of(n.begin(), n.end(), rest_ok)) return n;
+  return fmt::format("u{}", user.uid);
 }
 
 Result<PortRange> parse_port_range(std::string_view text) {

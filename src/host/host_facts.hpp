@@ -18,6 +18,11 @@ struct UserIdentity {
   bool via_sudo = false;
 };
 
+// The user's name inside containers (passwd entry, ssh login): "root" for uid 0, the host
+// name when it is a portable POSIX user name ([a-z_][a-z0-9_.-]{0,31}), else "u<uid>". A name
+// that is not portable could break the passwd line or an ssh config it is written into.
+std::string container_login(const UserIdentity& user);
+
 // Where dlenv keeps things for that user.
 struct Paths {
   std::filesystem::path data_dir;   // DLENV_HOME, else $XDG_DATA_HOME/dlenv, else ~/.local/share/dlenv

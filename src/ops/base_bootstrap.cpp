@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <regex>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -25,12 +25,12 @@ struct TempFile {
 }  // namespace
 
 Result<BootstrapResult> bootstrap_base(Context& ctx, const BootstrapOptions& options) {
-  static const std::regex form(R"(^debian:([a-z]+)$)");
-  std::smatch m;
-  if (!std::regex_match(options.image, m, form))
-    return fail(ErrorCode::usage, fmt::format("cannot bootstrap '{}'", options.image),
+  const std::string suite = starts_with(options.image, "debian:") ? options.image.substr(7) : "";
+  const bool plain = !suite.empty() && suite.size() <= 32 &&
+                     std::all_of(suite.begin(), suite.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  if (!plain)
+    return fail(ErrorCode::usage, fmt::format("cannot bootstrap '{}'", abbreviate(options.image)),
                 "name a Debian release: debian:bookworm, debian:bullseye or debian:trixie");
-  const std::string suite = m[1];
   BootstrapResult result{"dlenv/debian:" + suite, "", false};
 
   DLENV_TRY(ctx.engine().ping());
@@ -50,6 +50,7 @@ Result<BootstrapResult> bootstrap_base(Context& ctx, const BootstrapOptions& opt
   SubprocessOptions run;
   run.capture_stdout = true;
   run.capture_stderr = false;
+  run.keep_root = true;  // mmdebstrap builds a root file system: it needs root when run as root
   std::string last_lines;
   run.on_stderr_line = [&](std::string_view line) {
     ctx.progress().detail(result.image, line);

@@ -28,7 +28,7 @@ Status ensure_images(Context& ctx, const std::string& subject, const plan::Build
   for (const auto& layer : plan.layers) {
     if (interrupted()) return fail(ErrorCode::interrupted, "interrupted", "run 'dlenv up' again to finish");
     auto kind = std::string(plan::to_string(layer.kind));
-    auto rendered = render::render_layer(layer);
+    auto rendered = DLENV_TRY(render::render_layer(layer));
     auto rendered_hash = context_hash(rendered);
     // Concurrent `up`s that need the same layer build it once: the others wait, then find it.
     auto lock = DLENV_TRY(lock_named(ctx, "layer-" + layer.content_hash.substr(0, 16)));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "spec/loader.hpp"
+
 #include "compat/knowledge_base.hpp"
 #include "compat/resolver.hpp"
 #include "host/gpu_facts_json.hpp"
@@ -89,6 +91,7 @@ Result<std::vector<PlanView>> plan_envs(Context& ctx, const PlanOptions& options
   spec::ProjectSpec project;
   std::vector<const spec::EnvSpec*> envs;
   if (options.framework) {
+    DLENV_TRY(spec::parse_framework_requirement(*options.framework));
     project = synthetic_project(options);
     envs.push_back(&project.envs.front());
   } else {
@@ -107,6 +110,7 @@ Result<std::vector<PlanView>> plan_envs(Context& ctx, const PlanOptions& options
     view.env = env->name;
     view.host_origin = facts.origin;
     view.notes = notes;
+    view.sensitive_mounts = sensitive_mounts(ctx, project, *env, engine::resolve_endpoint().unix_socket);
     auto choice = DLENV_TRY(select_gpus(env->gpus, facts, use));
     view.gpus = choice.gpus;
     view.all_gpus = choice.all;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "render/ssh_config.hpp"
+
 #include "ops/access.hpp"
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
@@ -111,15 +113,20 @@ Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, 
     auto known = ssh_dir(user) / "known_hosts.remote";
     std::string existing;
     if (auto text = read_file(known)) existing = *text;
-    std::string line = fmt::format("{} {}", info.container, info.host_key);
+    std::string line = trim(DLENV_TRY(render::known_hosts_line(info.container, info.host_key)));
     if (existing.find(line) == std::string::npos) {
       DLENV_TRY_VOID(write_file_atomic(known, existing + line + "\n", 0600));
       chown_to_user(known, user);
     }
     ready.known_hosts_file = known.string();
-    ready.ssh_host_block = fmt::format(
-        "Host dlenv-{}\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  ProxyJump {}\n  HostKeyAlias {}\n  UserKnownHostsFile {}\n  StrictHostKeyChecking yes\n",
-        info.env, info.ssh_port, info.user, target.destination, info.container, known.string());
+    render::SshHostBlock block;
+    block.alias = "dlenv-" + info.env;
+    block.port = info.ssh_port;
+    block.user = info.user;
+    block.proxy_jump = target.destination;
+    block.host_key_alias = info.container;
+    block.known_hosts_file = known.string();
+    ready.ssh_host_block = DLENV_TRY(render::ssh_host_block(block));
   }
 
   auto argv = ssh_base(target);

@@ -9,6 +9,7 @@
 
 #include "ops/ownership.hpp"
 #include "plan/run_plan.hpp"
+#include "render/ssh_config.hpp"
 #include "util/files.hpp"
 #include "util/subprocess.hpp"
 #include "util/text.hpp"
@@ -34,7 +35,7 @@ std::string first_line(const std::string& text) { return trim(split(text, '\n').
 
 }  // namespace
 
-std::string ssh_login(const host::UserIdentity& user) { return user.uid == 0 ? "root" : user.name; }
+std::string ssh_login(const host::UserIdentity& user) { return host::container_login(user); }
 
 std::optional<std::string> env_host_key(const host::Paths& paths, const std::string& container) {
   auto key = read_file(paths.secrets_dir() / container / (std::string(plan::kSshHostKeyFile) + ".pub"));
@@ -101,20 +102,25 @@ Result<std::filesystem::path> write_ssh_client_config(Context& ctx, const std::v
     if (!env.owned || !env.ports.count("ssh")) continue;
     auto key = env_host_key(ctx.host().paths, env.container);
     if (!key) continue;
-    known_hosts += fmt::format("{} {}\n", env.container, *key);
-    config += fmt::format(
-        "\nHost {}\n"
-        "  # {} in {}\n"
-        "  HostName 127.0.0.1\n"
-        "  Port {}\n"
-        "  User {}\n"
-        "  IdentityFile {}\n"
-        "  IdentitiesOnly yes\n"
-        "  HostKeyAlias {}\n"
-        "  UserKnownHostsFile {}\n"
-        "  StrictHostKeyChecking yes\n",
-        ssh_alias(env, envs), env.name, env.project, env.ports.at("ssh"), login, (dir / "id_ed25519").string(), env.container,
-        (dir / "known_hosts").string());
+    render::SshHostBlock block;
+    block.alias = ssh_alias(env, envs);
+    block.comment = fmt::format("{} in {}", env.name, env.project);
+    block.port = env.ports.at("ssh");
+    block.user = login;
+    block.identity_file = (dir / "id_ed25519").string();
+    block.host_key_alias = env.container;
+    block.known_hosts_file = (dir / "known_hosts").string();
+    // Values come from labels and paths: one that cannot be written safely leaves its
+    // environment out of the file rather than adding a directive to it.
+    auto text = render::ssh_host_block(block);
+    auto line = render::known_hosts_line(env.container, *key);
+    if (!text || !line) {
+      const Error& why = !text ? text.error() : line.error();
+      ctx.progress().detail(env.name, fmt::format("left out of {}: {}", (dir / "config").string(), why.message));
+      continue;
+    }
+    known_hosts += *line;
+    config += "\n" + *text;
   }
   DLENV_TRY_VOID(write_file_atomic(dir / "known_hosts", known_hosts, 0600));
   chown_to_user(dir / "known_hosts", user);

@@ -87,7 +87,16 @@ BuildContext user_layer(const plan::ImageLayer& layer) {
 
 }  // namespace
 
-BuildContext render_layer(const plan::ImageLayer& layer) {
+Result<BuildContext> render_layer(const plan::ImageLayer& layer) {
+  std::vector<std::string> values = {layer.parent, layer.content_hash, layer.user.name, layer.user.home};
+  for (const auto* list : {&layer.apt, &layer.pip, &layer.index_urls, &layer.find_links})
+    values.insert(values.end(), list->begin(), list->end());
+  for (const auto& value : values)
+    if (has_control_char(value))
+      return fail(ErrorCode::config,
+                  fmt::format("the {} layer cannot be written: \"{}\" holds a control character", to_string(layer.kind),
+                              abbreviate(value)),
+                  "remove newlines and other control characters from dlenv.toml");
   switch (layer.kind) {
     case plan::LayerKind::system: return system_layer(layer);
     case plan::LayerKind::framework: return framework_layer(layer);

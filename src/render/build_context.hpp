@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "plan/build_plan.hpp"
+#include "util/error.hpp"
 
 namespace dlenv::render {
 
@@ -20,6 +21,8 @@ struct BuildContext {
   const std::string& dockerfile() const { return files.front().content; }
 };
 
-BuildContext render_layer(const plan::ImageLayer& layer);
+// config error when a value of the layer holds a control character: in a Dockerfile a
+// newline ends the instruction, so it would add one.
+Result<BuildContext> render_layer(const plan::ImageLayer& layer);
 
 }  // namespace dlenv::render

@@ -49,11 +49,19 @@ base = @BASE@
 # Where this folder is mounted in the container (an absolute path). Default: "/workspace".
 #workdir = "/workspace"
 
+# Limits: memory ("16g"), CPUs (4 or 2.5) and processes/threads. Default: no memory or
+# CPU limit, 4096 processes.
+#memory = "16g"
+#cpus = 4
+#pids_limit = 8192
+
 # Install jupyter-server, ipykernel and debugpy so editors can attach. Default: true.
 #jupyter = false
 
 # Extra folders to mount: "host path" = "container path". A host path may be relative,
-# absolute or start with "~/"; a value may also be { target = "...", read_only = true }.
+# absolute or start with "~/", and must exist; a value may also be
+# { target = "...", read_only = true }. Sensitive folders (your home, a system folder, one
+# holding the engine's socket) also need allow = true: 'dlenv plan' lists them.
 #[@TABLE@.mounts]
 #"data" = "/data"
 #"~/datasets" = { target = "/datasets", read_only = true }

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <regex>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -25,9 +24,10 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"env", "envs"};
 const std::vector<std::string> kEnvKeys = {"base",    "framework", "python", "cuda",   "gpus",
                                            "apt",     "pip",       "requirements",    "shm_size",
-                                           "workdir", "jupyter",   "mounts", "env",    "ssh"};
+                                           "workdir", "jupyter",   "mounts", "env",    "ssh",
+                                           "memory",  "cpus",      "pids_limit"};
 const std::vector<std::string> kSshKeys = {"enabled", "authorized_keys"};
-const std::vector<std::string> kMountTableKeys = {"target", "read_only"};
+const std::vector<std::string> kMountTableKeys = {"target", "read_only", "allow"};
 
 constexpr std::string_view kExampleBase = "dlenv/debian:bookworm";
 constexpr std::string_view kNoProjectHint = "run 'dlenv init' to create one, or pass --project DIR";
@@ -127,10 +127,17 @@ Result<std::string> read_string(const Document& doc, const toml::node& node, std
                                 std::string hint) {
   const auto* string = node.as_string();
   if (!string) return wrong_type(doc, node, path, "a string", std::move(hint));
-  if (string->get().find('\0') != std::string::npos)
-    return config_error(doc, node.source(), fmt::format("'{}' contains a NUL character", path),
-                        "remove the \\u0000 escape");
-  return string->get();
+  const std::string& text = string->get();
+  if (text.size() > kMaxValueLength)
+    return config_error(doc, node.source(),
+                        fmt::format("'{}' is {} characters long; at most {} are allowed", path, text.size(),
+                                    kMaxValueLength),
+                        "shorten the value");
+  if (has_control_char(text))
+    return config_error(doc, node.source(),
+                        fmt::format("'{}' contains a control character: \"{}\"", path, abbreviate(text)),
+                        "remove newlines, tabs and other control characters (\\n, \\t, \\u0000, ...) from the value");
+  return text;
 }
 
 Result<bool> read_bool(const Document& doc, const toml::node& node, std::string_view path, std::string hint) {
@@ -159,6 +166,9 @@ Result<std::vector<std::string>> read_string_array(const Document& doc, const to
 // "~/x" -> $HOME/x; relative -> against the project dir; then normalized.
 Result<fs::path> resolve_host_path(const Document& doc, const std::string& text, const toml::source_region& region,
                                    std::string_view path) {
+  if (text.size() > kMaxValueLength || has_control_char(text))
+    return config_error(doc, region, fmt::format("host path \"{}\" in '{}' is not usable", abbreviate(text), path),
+                        "write a path without newlines, tabs or other control characters");
   fs::path host;
   if (text == "~" || text.starts_with("~/")) {
     const char* home = std::getenv("HOME");
@@ -228,6 +238,15 @@ Result<std::vector<std::string>> read_pip(const Document& doc, const toml::node&
     if (requirements[i].empty())
       return config_error(doc, array.get(i)->source(), fmt::format("empty pip requirement in '{}'", path),
                           "remove it, or write a requirement such as \"numpy>=1.26\"");
+    if (requirements[i].starts_with("-"))
+      return config_error(doc, array.get(i)->source(),
+                          fmt::format("'{}' in '{}' is a pip option, not a requirement", abbreviate(requirements[i]), path),
+                          "dlenv passes no pip options from the project file; package indexes come from the "
+                          "framework's resolution");
+    if (!is_valid_pip_requirement(requirements[i]))
+      return config_error(doc, array.get(i)->source(),
+                          fmt::format("'{}' in '{}' is not a Python requirement", abbreviate(requirements[i]), path),
+                          "write NAME, NAME==VERSION, NAME[EXTRA]>=VERSION or NAME @ URL (PEP 508), one per item");
   }
   return requirements;
 }
@@ -250,9 +269,40 @@ Result<fs::path> read_existing_file(const Document& doc, const toml::node& node,
   return file;
 }
 
+// A requirements file holds requirements only: a line starting with '-' is a pip option
+// (--index-url, --trusted-host, -r, -e), which the project file may not pass to pip.
+Status check_requirements_text(const fs::path& file, const std::string& text) {
+  int number = 0;
+  for (const std::string& raw : split(text, '\n')) {
+    ++number;
+    std::string line = raw;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const SourceLocation where{file.string(), number, 1};
+    if (has_control_char(line))
+      return fail(Error(ErrorCode::config, "the requirements file has a control character on this line",
+                        "remove it; each line is one requirement")
+                      .at(where));
+    std::string content = trim(line);
+    if (content.starts_with("-"))
+      return fail(Error(ErrorCode::config,
+                        fmt::format("pip option '{}' in a requirements file", abbreviate(content, 60)),
+                        "dlenv passes no pip options from the project; package indexes come from the framework's "
+                        "resolution. Remove the line (list the packages of another file here directly)")
+                      .at(where));
+  }
+  return {};
+}
+
 Result<fs::path> read_requirements(const Document& doc, const toml::node& node, std::string_view path) {
-  return read_existing_file(doc, node, path, "requirements file",
-                            "for example: requirements = \"requirements.txt\" (relative to the project folder)");
+  fs::path file = DLENV_TRY(read_existing_file(
+      doc, node, path, "requirements file",
+      "for example: requirements = \"requirements.txt\" (relative to the project folder)"));
+  auto text = read_file(file);
+  if (!text)
+    return config_error(doc, node.source(), fmt::format("cannot read the requirements file ({}): {}", path, text.error().message),
+                        "check that the file is readable by you");
+  DLENV_TRY_VOID(check_requirements_text(file, *text));
+  return file;
 }
 
 Result<int64_t> read_shm_size(const Document& doc, const toml::node& node, std::string_view path) {
@@ -273,41 +323,141 @@ Result<int64_t> read_shm_size(const Document& doc, const toml::node& node, std::
   return *bytes;
 }
 
-// "torch", "torch==2.3.1", "tensorflow==1.15.*", "jax[cuda12]>=0.4": a name, optional extras,
-// optional comma-separated version clauses. What the name and versions mean is the
-// resolver's business; this checks the form.
+Result<double> read_cpus(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: cpus = 4 or cpus = 2.5 (CPU time the environment may use)";
+  double value = 0;
+  if (const auto* integer = node.as_integer()) value = static_cast<double>(integer->get());
+  else if (const auto* real = node.as_floating_point()) value = real->get();
+  else return wrong_type(doc, node, path, "a number", hint);
+  if (!(value >= 0.01 && value <= 4096))
+    return config_error(doc, node.source(), fmt::format("'{}' must be between 0.01 and 4096, not {}", path, value), hint);
+  return value;
+}
+
+Result<int64_t> read_pids_limit(const Document& doc, const toml::node& node, std::string_view path) {
+  const std::string hint = "for example: pids_limit = 8192 (processes and threads in the environment)";
+  const auto* integer = node.as_integer();
+  if (!integer) return wrong_type(doc, node, path, "an integer", hint);
+  if (integer->get() < 64 || integer->get() > 4194304)
+    return config_error(doc, node.source(), fmt::format("'{}' must be between 64 and 4194304, not {}", path, integer->get()), hint);
+  return integer->get();
+}
+
+// A cursor over a short string, for the hand-written grammars below (no std::regex on user
+// input: libstdc++'s matcher recurses per character and overflows the stack on long input).
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : text_(text) {}
+  bool done() const { return pos_ == text_.size(); }
+  char peek() const { return done() ? '\0' : text_[pos_]; }
+  void skip_spaces() {
+    while (!done() && (peek() == ' ')) ++pos_;
+  }
+  bool take(std::string_view word) {
+    if (text_.substr(pos_).starts_with(word)) {
+      pos_ += word.size();
+      return true;
+    }
+    return false;
+  }
+  // Takes one or more characters that satisfy `ok`; false when there is none.
+  template <class Pred>
+  bool take_run(Pred ok) {
+    size_t start = pos_;
+    while (!done() && ok(peek())) ++pos_;
+    return pos_ > start;
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || is_ascii_digit(c); }
+
+// One of ==, !=, >=, <=, ~=, >, < followed by a version such as 2.3.1, 1.15.* or 2.7rc1.
+bool take_version_clause(Scanner& in) {
+  bool op = in.take("==") || in.take("!=") || in.take(">=") || in.take("<=") || in.take("~=") || in.take(">") ||
+            in.take("<");
+  if (!op) return false;
+  in.skip_spaces();
+  if (!is_ascii_digit(in.peek())) return false;
+  in.take_run([](char c) { return is_ascii_alnum(c) || c == '.' || c == '*'; });
+  in.skip_spaces();
+  return true;
+}
+
+// "torch", "torch==2.3.1", "tensorflow==1.15.*", "jax[cuda12]>=0.4": a name, optional
+// extras, optional comma-separated version clauses.
+bool is_framework_requirement(std::string_view text) {
+  Scanner in(text);
+  if (!is_ascii_alpha(in.peek())) return false;
+  in.take_run([](char c) { return is_ascii_alnum(c) || c == '_' || c == '.' || c == '-'; });
+  if (in.take("[")) {
+    if (!in.take_run([](char c) { return is_ascii_alnum(c) || c == '_' || c == ',' || c == '-'; })) return false;
+    if (!in.take("]")) return false;
+  }
+  in.skip_spaces();
+  if (in.done()) return true;
+  if (!take_version_clause(in)) return false;
+  while (in.take(",")) {
+    in.skip_spaces();
+    if (!take_version_clause(in)) return false;
+  }
+  return in.done();
+}
+
+const std::string kFrameworkHint =
+    "for example: framework = \"torch==2.3.1\", \"torch>=2.7\", \"tensorflow==1.15.*\" or \"jax\"";
+
 Result<std::string> read_framework(const Document& doc, const toml::node& node, std::string_view path) {
-  const std::string hint = "for example: framework = \"torch==2.3.1\", \"torch>=2.7\", \"tensorflow==1.15.*\" or \"jax\"";
-  std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
-  static const std::regex form(
-      R"(^[A-Za-z][A-Za-z0-9_.-]*(\[[A-Za-z0-9_,-]+\])?\s*((==|!=|>=|<=|~=|>|<)\s*[0-9][0-9A-Za-z.*]*\s*(,\s*(==|!=|>=|<=|~=|>|<)\s*[0-9][0-9A-Za-z.*]*\s*)*)?$)");
-  if (text.empty() || !std::regex_match(text, form))
-    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a framework requirement", text, path), hint);
+  std::string text = trim(DLENV_TRY(read_string(doc, node, path, kFrameworkHint)));
+  if (!is_framework_requirement(text))
+    return config_error(doc, node.source(),
+                        fmt::format("'{}' in '{}' is not a framework requirement", abbreviate(text), path),
+                        kFrameworkHint);
   return text;
+}
+
+// "3.11": 3, a dot, one or two digits.
+bool is_python_version(std::string_view text) {
+  if (text.size() < 3 || text.size() > 4 || !text.starts_with("3.")) return false;
+  return std::all_of(text.begin() + 2, text.end(), is_ascii_digit);
 }
 
 Result<std::string> read_python(const Document& doc, const toml::node& node, std::string_view path) {
   const std::string hint = "for example: python = \"3.11\"";
   std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
-  static const std::regex form(R"(^3\.[0-9]{1,2}$)");
-  if (!std::regex_match(text, form))
-    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a Python version", text, path), hint);
+  if (!is_python_version(text))
+    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a Python version", abbreviate(text), path), hint);
   return text;
+}
+
+// "auto", "none" or MAJOR.MINOR with one or two digits each.
+bool is_cuda_choice(std::string_view text) {
+  if (text == "auto" || text == "none") return true;
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return false;
+  auto part_ok = [](std::string_view p) { return !p.empty() && p.size() <= 2 && std::all_of(p.begin(), p.end(), is_ascii_digit); };
+  return part_ok(text.substr(0, dot)) && part_ok(text.substr(dot + 1));
 }
 
 Result<std::string> read_cuda(const Document& doc, const toml::node& node, std::string_view path) {
   const std::string hint = "use cuda = \"auto\" (chosen for this driver and GPU), \"none\" (CPU only) or a version like \"12.1\"";
   std::string text = trim(DLENV_TRY(read_string(doc, node, path, hint)));
-  static const std::regex form(R"(^(auto|none|[0-9]{1,2}\.[0-9]{1,2})$)");
-  if (!std::regex_match(text, form))
-    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a CUDA choice", text, path), hint);
+  if (!is_cuda_choice(text))
+    return config_error(doc, node.source(), fmt::format("'{}' in '{}' is not a CUDA choice", abbreviate(text), path), hint);
   return text;
 }
 
-// "GPU-..." or "MIG-..." as nvidia-smi prints them.
-bool is_gpu_uuid(const std::string& text) {
-  static const std::regex uuid(R"(^(GPU|MIG)-[0-9A-Za-z-]+$)");
-  return std::regex_match(text, uuid);
+// "GPU-..." or "MIG-..." as nvidia-smi prints them (at most 128 characters).
+bool is_gpu_uuid(std::string_view text) {
+  constexpr size_t kMaxUuidLength = 128;
+  if (text.size() > kMaxUuidLength || !(text.starts_with("GPU-") || text.starts_with("MIG-")) || text.size() == 4)
+    return false;
+  return std::all_of(text.begin() + 4, text.end(), [](char c) { return is_ascii_alnum(c) || c == '-'; });
 }
 
 Result<GpuRequest> read_gpus(const Document& doc, const toml::node& node, std::string_view path) {
@@ -400,6 +550,10 @@ Result<MountEntry> read_mount(const Document& doc, const Entry& entry, std::stri
         target_path = option_path;
       } else if (key == "read_only") {
         mount.spec.read_only = DLENV_TRY(read_bool(doc, *option.value, option_path, "use read_only = true or false"));
+      } else if (key == "allow") {
+        mount.spec.allow = DLENV_TRY(read_bool(
+            doc, *option.value, option_path,
+            "use allow = true to mount a sensitive folder (your home, a system folder) on purpose"));
       } else {
         return unknown_key(doc, option, option_path, kMountTableKeys);
       }
@@ -412,6 +566,14 @@ Result<MountEntry> read_mount(const Document& doc, const Entry& entry, std::stri
   }
   mount.spec.container = DLENV_TRY(read_container_path(doc, *target, target_path, hint));
   mount.target_region = target->source();
+  for (std::string_view reserved : {kSecretsMountPoint, kCacheMountRoot}) {
+    if (mount.spec.container == reserved || mount.spec.container.starts_with(std::string(reserved) + "/"))
+      return config_error(doc, target->source(),
+                          fmt::format("mount target '{}' ({}) is where dlenv mounts its own {}", mount.spec.container,
+                                      target_path, reserved == kCacheMountRoot ? "caches" : "secrets"),
+                          fmt::format("choose a container path outside {}", reserved));
+  }
+  mount.spec.where = location(doc, entry.key->source());
   return mount;
 }
 
@@ -480,6 +642,15 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
       env.requirements = DLENV_TRY(read_requirements(doc, value, key_path));
     } else if (key == "shm_size") {
       env.shm_size = DLENV_TRY(read_shm_size(doc, value, key_path));
+    } else if (key == "memory") {
+      env.memory = DLENV_TRY(read_shm_size(doc, value, key_path));
+      if (*env.memory < int64_t{64} * 1024 * 1024)
+        return config_error(doc, value.source(), fmt::format("'{}' must be at least 64m", key_path),
+                            "for example: memory = \"16g\"");
+    } else if (key == "cpus") {
+      env.cpus = DLENV_TRY(read_cpus(doc, value, key_path));
+    } else if (key == "pids_limit") {
+      env.pids_limit = DLENV_TRY(read_pids_limit(doc, value, key_path));
     } else if (key == "workdir") {
       env.workdir = DLENV_TRY(read_container_path(doc, value, key_path, "for example: workdir = \"/workspace\""));
       workdir_node = &value;
@@ -614,6 +785,12 @@ std::string one_line_lowercase(std::string_view text) {
 Result<ProjectSpec> parse_project(std::string_view text, const fs::path& file) {
   fs::path absolute_file = DLENV_TRY(absolute_path(file));
   Document doc{absolute_file.string(), absolute_file.parent_path()};
+  if (has_control_char(doc.dir.string()))
+    return fail(Error(ErrorCode::config,
+                      fmt::format("the project folder's path \"{}\" contains a control character", abbreviate(doc.dir.string(), 200)),
+                      "rename the folder: its path is written into ssh and container configuration, where a newline "
+                      "or tab would change its meaning")
+                    .at(SourceLocation{abbreviate(doc.file, 200), 1, 1}));
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(doc.file));
@@ -669,6 +846,13 @@ Result<fs::path> find_project_file(const fs::path& start) {
               std::string(kNoProjectHint));
 }
 
+Result<std::string> parse_framework_requirement(std::string_view text) {
+  std::string t = trim(text);
+  if (t.size() > kMaxValueLength || has_control_char(t) || !is_framework_requirement(t))
+    return fail(ErrorCode::usage, fmt::format("'{}' is not a framework requirement", abbreviate(t)), kFrameworkHint);
+  return t;
+}
+
 Result<GpuRequest> parse_gpu_request(std::string_view text) {
   const std::string hint = "use all, none, a number of GPUs, or indexes and UUIDs separated by commas (0,GPU-...)";
   std::string t = trim(text);
@@ -692,7 +876,7 @@ Result<GpuRequest> parse_gpu_request(std::string_view text) {
   for (const auto& item : split(t, ',')) {
     std::string id = trim(item);
     if (!all_digits(id) && !is_gpu_uuid(id))
-      return fail(ErrorCode::usage, fmt::format("'{}' in --gpus is neither a GPU index nor a UUID", id), hint);
+      return fail(ErrorCode::usage, fmt::format("'{}' in --gpus is neither a GPU index nor a UUID", abbreviate(id)), hint);
     request.devices.push_back(id);
   }
   return request;

@@ -13,14 +13,22 @@
 namespace dlenv::spec {
 
 inline constexpr int64_t kDefaultShmSize = int64_t{2} * 1024 * 1024 * 1024;  // 2 GiB
+inline constexpr int64_t kDefaultPidsLimit = 4096;
 inline constexpr const char* kDefaultWorkdir = "/workspace";
 inline constexpr const char* kProjectFileName = "dlenv.toml";
+// Container paths dlenv mounts itself; a project's mount may not land on or inside them.
+inline constexpr const char* kSecretsMountPoint = "/run/dlenv/secrets";
+inline constexpr const char* kCacheMountRoot = "/dlenv/cache";
+// The longest string value the project file may hold (longer is an error, not a crash).
+inline constexpr size_t kMaxValueLength = 4096;
 
 // An extra host path mounted into the environment.
 struct MountSpec {
   std::filesystem::path host;  // absolute (relative entries are resolved against the project dir)
   std::string container;       // absolute path inside the container
   bool read_only = false;
+  bool allow = false;          // `allow = true`: the user accepts a sensitive source (home, system dir, engine socket)
+  SourceLocation where;        // its key in dlenv.toml
 };
 
 // Which GPUs an environment uses (`gpus = "all" | "none" | N | [index or UUID, ...]`).
@@ -49,6 +57,9 @@ struct EnvSpec {
   std::vector<std::string> pip;                      // Python requirement strings
   std::optional<std::filesystem::path> requirements; // absolute path of an existing file
   int64_t shm_size = kDefaultShmSize;                // bytes
+  std::optional<int64_t> memory;                     // `memory = "16g"`: the container's memory limit in bytes
+  std::optional<double> cpus;                        // `cpus = 4` or 2.5: CPU time limit in CPUs
+  int64_t pids_limit = kDefaultPidsLimit;            // `pids_limit`: processes and threads the container may hold
   std::string workdir = kDefaultWorkdir;             // where the project folder is mounted
   std::vector<MountSpec> mounts;                     // in file order
   std::map<std::string, std::string> env;            // extra environment variables

@@ -15,6 +15,10 @@ bool is_bare_key_char(char c) {
 }  // namespace
 
 std::string toml_key(std::string_view key) {
+  // Shown in errors: a hostile megabyte key is cut (the result is then for reading only).
+  constexpr size_t kShownKeyLength = 200;
+  if (key.size() > kShownKeyLength)
+    return fmt::format("{}...({} characters)", toml_string(key.substr(0, 80)), key.size());
   if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char)) return std::string(key);
   return toml_string(key);
 }

@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -90,6 +91,31 @@ std::string shell_quote(std::string_view s) {
   }
   out += "'";
   return out;
+}
+
+bool has_control_char(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+std::string abbreviate(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s.substr(0, std::min(s.size(), max))) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  if (s.size() > max) out += fmt::format("... ({} characters)", s.size());
+  return out;
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
 }
 
 std::optional<int64_t> parse_byte_size(std::string_view s) {

@@ -19,6 +19,15 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `word` if it is close enough to be a likely misspelling.
 std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
+// True when `s` holds an ASCII control character (newline, tab, NUL, ESC, DEL, ...). Values
+// written into line-based formats (ssh config, Dockerfiles, scripts) must not.
+bool has_control_char(std::string_view s);
+// `s` shown in an error: control characters as \xNN, cut to about `max` characters with
+// the full length noted, so a hostile value never floods the terminal.
+std::string abbreviate(std::string_view s, size_t max = 80);
+// A whole decimal integer ("123"; not "123abc", not " 1"); nullopt otherwise or on overflow.
+std::optional<int64_t> parse_int(std::string_view s);
+
 // Quotes a word for a POSIX shell (single quotes).
 std::string shell_quote(std::string_view s);
 

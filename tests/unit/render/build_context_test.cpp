@@ -33,7 +33,7 @@ const render::RenderedFile* file(const render::BuildContext& ctx, const std::str
 TEST(RenderSystemLayer, DebianWithJupyterAndPackages) {
   auto l = layer(plan::LayerKind::system);
   l.apt = {"python3-numpy", "python3-torch"};
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   EXPECT_EQ(ctx.files.front().path, "Dockerfile");
   expect_golden("system-bookworm-jupyter.Dockerfile", ctx.dockerfile());
   ASSERT_NE(file(ctx, "dlenv-entrypoint"), nullptr);
@@ -44,7 +44,7 @@ TEST(RenderSystemLayer, DebianWithJupyterAndPackages) {
 TEST(RenderSystemLayer, WithoutJupyterHasNoJupyterConfig) {
   auto l = layer(plan::LayerKind::system);
   l.jupyter = false;
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   expect_golden("system-no-jupyter.Dockerfile", ctx.dockerfile());
   EXPECT_EQ(file(ctx, "jupyter_server_config.py"), nullptr);
   EXPECT_EQ(ctx.dockerfile().find("jupyter_server_config"), std::string::npos);
@@ -54,7 +54,7 @@ TEST(RenderProjectLayer, PipAndRequirements) {
   auto l = layer(plan::LayerKind::project);
   l.pip = {"rich==13.7.1", "torch>=2.3"};
   l.requirements_text = "numpy\n";
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   expect_golden("project-pip-requirements.Dockerfile", ctx.dockerfile());
   ASSERT_NE(file(ctx, "requirements.txt"), nullptr);
   EXPECT_EQ(file(ctx, "requirements.txt")->content, "numpy\n");
@@ -64,7 +64,7 @@ TEST(RenderFrameworkLayer, PipFromTheFrameworksIndex) {
   auto l = layer(plan::LayerKind::framework);
   l.pip = {"torch==2.3.1", "torchvision==0.18.1", "torchaudio==2.3.1"};
   l.index_urls = {"https://download.pytorch.org/whl/cu121"};
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   expect_golden("framework-torch-cu121.Dockerfile", ctx.dockerfile());
   ASSERT_NE(file(ctx, "dlenv-install-python"), nullptr);
 }
@@ -72,7 +72,7 @@ TEST(RenderFrameworkLayer, PipFromTheFrameworksIndex) {
 TEST(RenderUserLayer, OrdinaryUser) {
   auto l = layer(plan::LayerKind::user);
   l.user = {1000, 1000, "ada", "/home/ada"};
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   expect_golden("user-1000.Dockerfile", ctx.dockerfile());
   EXPECT_NE(ctx.dockerfile().find("USER 1000:1000\n"), std::string::npos);
 }
@@ -110,7 +110,7 @@ TEST(RenderScripts, JupyterTokenComesFromTheMountedFileOnly) {
 TEST(RenderScripts, NoSudoAnywhere) {
   auto l = layer(plan::LayerKind::user);
   l.user = {1000, 1000, "ada", "/home/ada"};
-  auto ctx = render::render_layer(l);
+  auto ctx = render::render_layer(l).value();
   for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("NOPASSWD"), std::string::npos) << f.path;
   EXPECT_NE(render::add_user_script().find("rm -f \"/etc/sudoers.d/$name\""), std::string::npos);
 }

@@ -67,7 +67,7 @@ std::string render_profile(const Profile& p, compat::Resolution& resolution) {
   std::string all;
   for (const auto& layer : made->build.layers) {
     all += "### " + std::string(plan::to_string(layer.kind)) + " layer\n";
-    all += render::render_layer(layer).dockerfile();
+    all += render::render_layer(layer).value().dockerfile();
   }
   return all;
 }

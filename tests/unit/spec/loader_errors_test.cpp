@@ -32,7 +32,7 @@ base = "dlenv/debian:bookworm"
 cuda_version = "12.4"
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.cuda_version'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit");
 }
 
 TEST(SpecErrors, KeysAreCaseSensitiveButSuggested) {
@@ -240,7 +240,8 @@ base = "dlenv/debian:bookworm"
 [envs.demo.env]
 X = "a\u0000b"
 )");
-  expect_config_error(result, kAt + "4:5: 'envs.demo.env.X' contains a NUL character", "remove the \\u0000 escape");
+  expect_config_error(result, kAt + "4:5: 'envs.demo.env.X' contains a control character: \"a\\x00b\"",
+                      "remove newlines, tabs and other control characters (\\n, \\t, \\u0000, ...) from the value");
 }
 
 const std::string kSizeHint = "use a size such as \"2g\" or \"512m\", or a number of bytes";
@@ -346,7 +347,7 @@ zeta = 1
 alpha = 2
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.zeta'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit");
 }
 
 }  // namespace
