@@ -27,6 +27,7 @@
 #include "host/cdi_spec.hpp"
 #include "host/driver_files.hpp"
 #include "host/gpu_facts_json.hpp"
+#include "util/user_rights.hpp"
 #include "host/gpu_probe.hpp"
 #include "spec/loader.hpp"
 #include "util/files.hpp"
@@ -65,12 +66,21 @@ int report(const Error& error, const Common& common, TerminalProgress* progress 
   return exit_code_for(error.code);
 }
 
+// Through sudo, files are read and created with the sudo user's rights from here on; only
+// the engine's socket is opened as root (util/user_rights.hpp).
+Status act_for_sudo_user(const host::UserIdentity& user) {
+  if (!user.via_sudo || ::geteuid() != 0) return {};
+  auto rights = DLENV_TRY(rights_of(user.name, user.uid, user.gid));
+  return act_with_rights(rights);
+}
+
 // Runs `body` with a Context over the real engine; maps its error to an exit code.
 template <class Body>
 int with_context(const Common& common, Body&& body) {
   TerminalProgress progress(common.quiet);
   auto host = host::probe_host();
   if (!host) return report(host.error(), common, &progress);
+  if (auto acting = act_for_sudo_user(host->user); !acting) return report(acting.error(), common, &progress);
   auto engine = engine::make_docker_engine(engine::resolve_endpoint());
   ops::Context ctx(*engine, std::move(*host), progress);
   Status status = body(ctx, progress);
@@ -134,6 +144,7 @@ int run(int argc, char** argv) {
   int ready_timeout = 300;
   auto* up = app.add_subcommand("up", "build what is missing, start, wait until Jupyter answers, print URLs");
   up->add_option("envs", up_options.envs, "environments to bring up (default: all of the project)");
+  up->add_flag("--trust", up_options.trust, "accept this project's sensitive mounts (home, system folders; see 'dlenv plan') and remember them");
   up->add_option("--timeout", ready_timeout, "seconds to wait for Jupyter")->capture_default_str();
   add_project(up, common);
   add_json(up, common);
@@ -237,6 +248,8 @@ int run(int argc, char** argv) {
         fmt::print("{}", yaml);
         return {};
       }
+      // A host-wide file for the engine, not one written for the user: root's rights under sudo.
+      RootFileAccess as_root;
       DLENV_TRY_VOID(write_file_atomic(cdi_output, yaml, 0644));
       fmt::print(stderr, "wrote {}\n", cdi_output);
       return {};
@@ -448,14 +461,31 @@ int run(int argc, char** argv) {
       return {};
     });
   });
-  auto* rm = app.add_subcommand("rm", "remove an environment's container (caches, project files and images stay)");
-  rm->add_option("env", env_name, "environment name")->required();
+  auto* rm = app.add_subcommand(
+      "rm", "remove an environment's container and release its ports (caches, project files, images and its SSH host key stay)");
+  ops::RmOptions rm_options;
+  bool rm_all_incomplete = false;
+  rm->add_option("env", env_name, "environment name, or its container name (dlenv-NAME-XXXXXXXX) when the project is gone");
+  rm->add_flag("--purge", rm_options.purge, "also remove its secrets (Jupyter token, SSH host key) and lock file");
+  rm->add_flag("--all-incomplete", rm_all_incomplete, "remove every environment whose 'up' never created its container");
   add_project(rm, common);
   add_json(rm, common);
   rm->callback([&] {
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto view = DLENV_TRY(ops::rm(ctx, common.project, env_name));
-      fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} removed", view.name));
+      std::vector<ops::EnvView> removed;
+      if (rm_all_incomplete) {
+        if (!env_name.empty())
+          return fail(ErrorCode::usage, "give an environment or --all-incomplete, not both", "dlenv rm --all-incomplete");
+        removed = DLENV_TRY(ops::rm_incomplete(ctx, rm_options));
+        if (removed.empty() && !common.json) fmt::print("no incomplete environments\n");
+      } else {
+        if (env_name.empty())
+          return fail(ErrorCode::usage, "which environment?", "dlenv rm ENV (see 'dlenv ls'), or dlenv rm --all-incomplete");
+        removed.push_back(DLENV_TRY(ops::rm(ctx, common.project, env_name, rm_options)));
+      }
+      for (const auto& view : removed)
+        fmt::print("{}\n", common.json ? env_json(view)
+                                       : fmt::format("{} removed{}", view.name, rm_options.purge ? " (purged)" : ""));
       return {};
     });
   });

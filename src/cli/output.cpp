@@ -98,9 +98,17 @@ std::string plan_json(const ops::PlanView& plan) {
                       {"exists", l.exists ? nlohmann::json(*l.exists) : nlohmann::json(nullptr)}});
   nlohmann::json gpus = nlohmann::json::array();
   for (const auto& g : plan.gpus) gpus.push_back({{"index", g.index}, {"name", g.name}, {"uuid", g.uuid}});
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const auto& m : plan.sensitive_mounts)
+    mounts.push_back({{"host", m.host},
+                      {"target", m.target},
+                      {"reason", m.reason},
+                      {"allowed_by", m.allowed_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.allowed_by)},
+                      {"refused", m.never || m.allowed_by.empty()}});
   nlohmann::json j = {
       {"env", plan.env},
       {"ok", r.ok},
+      {"sensitive_mounts", mounts},
       {"framework", r.framework.empty() ? nlohmann::json(nullptr)
                                         : nlohmann::json{{"name", r.framework}, {"version", version_or_null(r.framework_version)}}},
       {"cuda", version_or_null(r.cuda)},
@@ -152,6 +160,10 @@ std::string plan_human(const ops::PlanView& plan) {
     out += "  ways out:\n";
     for (const auto& a : r.alternatives) out += fmt::format("    - {}: {}\n", a.description, a.change);
   }
+  for (const auto& m : plan.sensitive_mounts)
+    out += fmt::format("  sensitive mount: {} -> {} ({}): {}\n", m.host, m.target, m.reason,
+                       m.never ? "refused always" : m.allowed_by.empty() ? "refused without allow = true or --trust"
+                                                                          : "allowed by " + m.allowed_by);
   for (const auto& l : plan.layers)
     out += fmt::format("  layer {:<9} {} {}\n", l.kind, l.tag, !l.exists ? "(unknown)" : (*l.exists ? "(exists)" : "(to build)"));
   for (const auto& n : plan.notes) out += fmt::format("  note: {}\n", n);

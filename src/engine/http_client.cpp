@@ -16,6 +16,7 @@
 
 #include "util/interrupt.hpp"
 #include "util/text.hpp"
+#include "util/user_rights.hpp"
 
 namespace dlenv::engine::detail {
 
@@ -397,13 +398,19 @@ ResponseHead parse_response_head(std::string_view head) {
 
 HttpClient::HttpClient(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
-Result<HttpResponse> HttpClient::send(const HttpRequest& request) const { return perform(endpoint_, request, nullptr); }
+// The engine's socket is root's to open when dlenv acts for a sudo user (util/user_rights.hpp).
+Result<HttpResponse> HttpClient::send(const HttpRequest& request) const {
+  RootFileAccess root;
+  return perform(endpoint_, request, nullptr);
+}
 
 Result<HttpResponse> HttpClient::stream(const HttpRequest& request, const ChunkFn& on_chunk) const {
+  RootFileAccess root;
   return perform(endpoint_, request, &on_chunk);
 }
 
 Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& request, HttpResponse& rejected) const {
+  RootFileAccess root;
   ensure_curl_initialized();
   CurlHandle curl(curl_easy_init());
   if (!curl) return fail(ErrorCode::internal, "cannot create an HTTP handle (curl_easy_init failed)");

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "util/user_rights.hpp"
+
 #include "host/gpu_facts_json.hpp"
 #include "host/gpu_probe.hpp"
 #include "ops/gpu_placement.hpp"
@@ -140,6 +142,7 @@ std::vector<Check> doctor(Context& ctx, const DoctorOptions& options) {
       checks.push_back({"loopback-ports", S::ok, "ports published on 127.0.0.1 stay on this host", ""});
     if (details && !details->root_dir.empty()) {
       struct statvfs fs {};
+      RootFileAccess as_root;  // the engine's data root is root's to look into (under sudo too)
       if (::statvfs(details->root_dir.c_str(), &fs) == 0) {
         int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
         bool low = free_bytes < kLowDiskBytes;

@@ -10,6 +10,7 @@
 #include "compat/resolution.hpp"
 #include "host/gpu_facts.hpp"
 #include "ops/context.hpp"
+#include "ops/mount_policy.hpp"
 #include "spec/project_spec.hpp"
 
 namespace dlenv::ops {
@@ -40,6 +41,7 @@ struct PlanView {
   std::vector<LayerView> layers;
   std::vector<host::Gpu> gpus;
   bool all_gpus = false;
+  std::vector<SensitiveMount> sensitive_mounts;  // and whether each is allowed
   std::string host_origin;                 // "probe" or the facts file
   std::vector<std::string> notes;          // e.g. the engine was not reachable
 };

@@ -55,7 +55,20 @@ Result<EnvTarget> find_env(Context& ctx, const std::filesystem::path& project_pa
   }
   if (!project_path.empty())
     DLENV_TRY_VOID(select_envs(*project, {name}));  // the not_found error with its hint
-  // 2. The only environment of this user with that name, anywhere.
+  // 2. A container name ("dlenv-<env>-<8 hex>", as `ls` shows it): from this user's records
+  // (an incomplete `up` has no container) or the engine, without the project.
+  if (starts_with(name, "dlenv-")) {
+    auto* store = DLENV_TRY(ctx.store());
+    for (const auto& record : DLENV_TRY(store->list_envs()))
+      if (record.container_name == name) return EnvTarget{record.name, record.project, record.container_name, record.key};
+    if (auto info = DLENV_TRY(ctx.engine().inspect_container(name));
+        info && label_or(info->labels, plan::label::owner) == std::to_string(uid) && info->labels.count(plan::label::env)) {
+      auto dir = label_or(info->labels, plan::label::project);
+      auto env = label_or(info->labels, plan::label::env);
+      return EnvTarget{env, dir, info->name, plan::env_key(dir, env)};
+    }
+  }
+  // 3. The only environment of this user with that name, anywhere.
   auto containers = DLENV_TRY(ctx.engine().list_containers(
       {{plan::label::managed, "1"}, {plan::label::owner, std::to_string(uid)}, {plan::label::env, name}}));
   if (containers.size() == 1) {

@@ -19,7 +19,8 @@ Result<std::vector<const spec::EnvSpec*>> select_envs(const spec::ProjectSpec& p
                                                       const std::vector<std::string>& names);
 
 // An existing environment's container, by env name: in the given project, else in the
-// project found from the cwd, else the only environment of this user with that name.
+// project found from the cwd, else by container name (the project may be gone), else the
+// only environment of this user with that name.
 struct EnvTarget {
   std::string name;
   std::string project;    // absolute project dir

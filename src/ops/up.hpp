@@ -16,6 +16,7 @@ struct UpOptions {
   std::filesystem::path project;   // a project dir or dlenv.toml; empty: search from the cwd
   std::vector<std::string> envs;   // empty: every environment of the project
   std::chrono::seconds ready_timeout{300};
+  bool trust = false;              // accept (and record) the project's sensitive mounts (ops/mount_policy.hpp)
 };
 
 Result<std::vector<EnvView>> up(Context& ctx, const UpOptions& options);

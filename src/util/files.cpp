@@ -12,12 +12,32 @@
 #include <fmt/format.h>
 
 namespace dlenv {
+namespace {
+
+// What to do about a failed write or create of `path` (errno `e`).
+std::string write_hint(const std::filesystem::path& path, int e) {
+  const std::string dir = path.parent_path().string();
+  switch (e) {
+    case EACCES:
+    case EPERM:
+      return fmt::format("you may not write in {}; check its owner and mode with 'ls -ld {}'", dir, dir);
+    case ENOSPC:
+    case EDQUOT: return fmt::format("the disk holding {} is full: free some space ('df -h {}')", dir, dir);
+    case EROFS: return fmt::format("{} is on a read-only file system; choose another location", dir);
+    case ENOTDIR: return fmt::format("a part of {} is a file, not a folder", dir);
+    default: return fmt::format("check {}", dir);
+  }
+}
+
+}  // namespace
 
 Result<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (errno == ENOENT) return fail(ErrorCode::not_found, fmt::format("{} does not exist", path.string()));
-    return fail(ErrorCode::io, fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    int e = errno;
+    if (e == ENOENT) return fail(ErrorCode::not_found, fmt::format("{} does not exist", path.string()), "check the path");
+    return fail(ErrorCode::io, fmt::format("cannot read {}: {}", path.string(), std::strerror(e)),
+                e == EACCES ? "you may not read it; check its owner and mode with 'ls -l'" : "check the file");
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -28,7 +48,10 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   auto tmp = path;
   tmp += fmt::format(".tmp{}", ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
+  if (fd < 0) {
+    int e = errno;
+    return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(e)), write_hint(path, e));
+  }
   ::fchmod(fd, mode);
   size_t off = 0;
   while (off < content.size()) {
@@ -38,7 +61,7 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(e)));
+      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", tmp.string(), std::strerror(e)), write_hint(path, e));
     }
     off += static_cast<size_t>(n);
   }
@@ -47,7 +70,7 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return fail(ErrorCode::io, fmt::format("cannot replace {}: {}", path.string(), std::strerror(e)));
+    return fail(ErrorCode::io, fmt::format("cannot replace {}: {}", path.string(), std::strerror(e)), write_hint(path, e));
   }
   return {};
 }
@@ -59,13 +82,19 @@ Status make_dirs(const std::filesystem::path& dir, mode_t mode, std::optional<st
     if (cur.empty() || cur == "/") continue;
     struct stat st{};
     if (::stat(cur.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, fmt::format("{} exists and is not a directory", cur.string()));
+      if (!S_ISDIR(st.st_mode))
+        return fail(ErrorCode::io, fmt::format("{} exists and is not a directory", cur.string()),
+                    "move the file away, or choose another location");
       continue;
     }
-    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
-      return fail(ErrorCode::io, fmt::format("cannot create {}: {}", cur.string(), std::strerror(errno)));
-    if (owner && ::chown(cur.c_str(), owner->first, owner->second) != 0)
-      return fail(ErrorCode::io, fmt::format("cannot chown {}: {}", cur.string(), std::strerror(errno)));
+    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) {
+      int e = errno;
+      return fail(ErrorCode::io, fmt::format("cannot create {}: {}", cur.string(), std::strerror(e)), write_hint(cur, e));
+    }
+    if (owner && ::chown(cur.c_str(), owner->first, owner->second) != 0) {
+      int e = errno;
+      return fail(ErrorCode::io, fmt::format("cannot chown {}: {}", cur.string(), std::strerror(e)), write_hint(cur, e));
+    }
   }
   return {};
 }

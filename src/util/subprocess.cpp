@@ -1,6 +1,7 @@
 #include "util/subprocess.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "util/interrupt.hpp"
+#include "util/user_rights.hpp"
 
 extern char** environ;
 
@@ -27,6 +29,14 @@ std::vector<char*> to_cargv(const std::vector<std::string>& v) {
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// Drops root for the user dlenv acts for (all of uid, gid and groups), when it does.
+bool become_acting_user() {
+  const UserRights* rights = acting_rights();
+  if (!rights) return true;
+  return ::setgroups(rights->groups.size(), rights->groups.data()) == 0 && ::setgid(rights->gid) == 0 &&
+         ::setuid(rights->uid) == 0;
 }
 
 }  // namespace
@@ -88,6 +98,7 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
     else if (options.capture_stdout) ::dup2(out_pipe[1], 1);
     if (want_err) ::dup2(err_pipe[1], 2);
     ::signal(SIGPIPE, SIG_DFL);
+    if (!options.keep_root && !become_acting_user()) ::_exit(126);
     ::execve(program->c_str(), cargv.data(), cenv.data());
     ::_exit(127);
   }
@@ -174,6 +185,9 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
 
 Error exec_process(const std::vector<std::string>& argv) {
   auto cargv = to_cargv(argv);
+  if (!become_acting_user())
+    return Error(ErrorCode::io, fmt::format("could not take the rights of uid {} to run '{}': {}", acting_rights()->uid,
+                                            argv.empty() ? "" : argv[0], std::strerror(errno)));
   ::execvp(cargv[0], cargv.data());
   return Error(ErrorCode::io, fmt::format("could not run '{}': {}", argv.empty() ? "" : argv[0], std::strerror(errno)));
 }

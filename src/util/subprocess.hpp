@@ -25,6 +25,9 @@ struct SubprocessOptions {
   std::optional<std::string> stdout_file;       // redirect stdout to this file instead
   std::function<void(std::string_view line)> on_stderr_line;  // streaming stderr, if set
   std::vector<std::string> extra_env;           // "KEY=VALUE" added to the environment
+  // When dlenv acts with a sudo user's rights (util/user_rights.hpp), programs run as that
+  // user; `keep_root` keeps root for the few that need it (mmdebstrap).
+  bool keep_root = false;
 };
 
 // Fails only when the program cannot be started; a non-zero exit is a value. When
@@ -32,7 +35,8 @@ struct SubprocessOptions {
 Result<SubprocessResult> run_process(const std::vector<std::string>& argv,
                                      const SubprocessOptions& options = {});
 
-// Replaces this process with argv (PATH is searched). Returns only on failure.
+// Replaces this process with argv (PATH is searched), as the user whose rights dlenv acts
+// with, if any. Returns only on failure.
 Error exec_process(const std::vector<std::string>& argv);
 
 // Finds a program on PATH.

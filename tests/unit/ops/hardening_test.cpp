@@ -1,0 +1,193 @@
+// ops over FakeEngine: sensitive mounts need the user's word, missing mount sources are
+// found before anything is built, a failed `up` gives back what it leased, and `rm` works
+// by container name, for incomplete environments, and with --purge.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/fake_engine.hpp"
+#include "ops/lifecycle.hpp"
+#include "ops/ls.hpp"
+#include "ops/mount_policy.hpp"
+#include "ops/up.hpp"
+#include "plan/env_plan.hpp"
+#include "scratch_dir.hpp"
+#include "spec/loader.hpp"
+
+using namespace dlenv;
+namespace fs = std::filesystem;
+
+namespace {
+
+class OpsHardeningTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = scratch.path();
+    fs::create_directories(root / "project" / "data");
+    fs::create_directories(root / "home" / ".ssh");
+    // An ordinary user: a root container user would also refuse anything holding the socket.
+    host.user = {1000, 1000, "tester", root / "home", false};
+    host.paths.data_dir = root / "home" / ".local" / "share" / "dlenv";
+    host.paths.cache_dir = root / "cache";
+    host.ports = {41100, 41119};
+    engine.add_image("dlenv/debian:bookworm");
+    ctx = std::make_unique<ops::Context>(engine, host, progress);
+    ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+  }
+  void write_project(const std::string& mounts) {
+    std::ofstream(root / "project" / "dlenv.toml")
+        << "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.ssh]\nenabled = false\n[envs.demo.mounts]\n" << mounts;
+  }
+  Result<std::vector<ops::EnvView>> up(bool trust = false) {
+    ops::UpOptions options{root / "project", {}};
+    options.trust = trust;
+    return ops::up(*ctx, options);
+  }
+
+  dlenv::testing::ScratchDir scratch;
+  fs::path root;
+  host::HostFacts host;
+  engine::FakeEngine engine;
+  ops::SilentProgress progress;
+  std::unique_ptr<ops::Context> ctx;
+};
+
+TEST_F(OpsHardeningTest, SensitiveMountsAreRefusedBeforeAnythingIsBuilt) {
+  for (std::string source : {std::string("/"), std::string("/etc"), (root / "home").string(), (root / "home" / ".ssh").string(),
+                             (root / "project" / ".." / "home").string()}) {
+    write_project("\"" + source + "\" = \"/h\"\n");
+    auto r = up();
+    ASSERT_FALSE(r) << source;
+    EXPECT_EQ(r.error().code, ErrorCode::config) << source;
+    EXPECT_NE(r.error().message.find("sensitive"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().hint.find("allow = true"), std::string::npos);
+    EXPECT_EQ(engine.builds.size(), 0u) << source;
+  }
+}
+
+TEST_F(OpsHardeningTest, ARootContainerNeverGetsTheEngineSocketEvenWhenAllowed) {
+  host.user = {0, 0, "root", root / "home", false};
+  ctx = std::make_unique<ops::Context>(engine, host, progress);
+  ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+  fs::create_directories(root / "sock");
+  std::ofstream(root / "sock" / "engine.sock") << "";
+  ::setenv("DOCKER_HOST", ("unix://" + (root / "sock" / "engine.sock").string()).c_str(), 1);
+  write_project("\"" + (root / "sock").string() + "\" = { target = \"/s\", allow = true }\n");
+  auto r = up(true);
+  ::unsetenv("DOCKER_HOST");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("its container user is root"), std::string::npos) << r.error().message;
+  EXPECT_EQ(engine.builds.size(), 0u);
+}
+
+TEST_F(OpsHardeningTest, AllowTrueOrTrustLetsASensitiveMountThroughAndTrustIsRemembered) {
+  write_project("\"/etc\" = { target = \"/host-etc\", read_only = true, allow = true }\n");
+  ASSERT_TRUE(up()) << up().error().describe();
+  write_project("\"" + (root / "home").string() + "\" = \"/h\"\n");
+  ASSERT_FALSE(up());
+  auto trusted = up(true);
+  ASSERT_TRUE(trusted) << trusted.error().describe();
+  auto again = up();  // recorded: no --trust needed the next time
+  EXPECT_TRUE(again) << again.error().describe();
+}
+
+TEST_F(OpsHardeningTest, PlanShowsSensitiveMountsAndWhatAllowsThem) {
+  write_project("\"/etc\" = { target = \"/host-etc\", allow = true }\n\"data\" = \"/data\"\n");
+  auto project = spec::load_project(root / "project");
+  ASSERT_TRUE(project);
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], "/var/run/docker.sock");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].host, "/etc");
+  EXPECT_EQ(found[0].allowed_by, "allow = true");
+  EXPECT_EQ(found[0].reason, "it is the system folder /etc");
+}
+
+TEST_F(OpsHardeningTest, AFolderHoldingTheEngineSocketIsSensitive) {
+  fs::create_directories(root / "sock");
+  std::ofstream(root / "sock" / "docker.sock") << "";
+  write_project("\"" + (root / "sock").string() + "\" = \"/s\"\n");
+  auto project = spec::load_project(root / "project");
+  ASSERT_TRUE(project);
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], (root / "sock" / "docker.sock").string());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].reason.find("engine's socket"), std::string::npos);
+  EXPECT_TRUE(ops::sensitive_mounts(*ctx, *project, project->envs[0], "").empty());
+}
+
+TEST_F(OpsHardeningTest, AMissingMountSourceIsAnErrorWithADidYouMean) {
+  write_project("\"dta\" = \"/data\"\n");
+  auto r = up();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::config);
+  EXPECT_EQ(r.error().message, "mount source " + (root / "project" / "dta").string() + " does not exist");
+  EXPECT_NE(r.error().hint.find("did you mean " + (root / "project" / "data").string()), std::string::npos) << r.error().hint;
+  ASSERT_TRUE(r.error().where);
+  EXPECT_EQ(r.error().where->line, 6);
+  EXPECT_FALSE(fs::exists(root / "project" / "dta"));
+  EXPECT_EQ(engine.builds.size(), 0u);
+}
+
+TEST_F(OpsHardeningTest, AFailedCreateReleasesThePortsItLeased) {
+  write_project("");
+  engine.failures["create_container"] = Error(ErrorCode::engine_api, "Duplicate mount point: /x");
+  auto r = up();
+  ASSERT_FALSE(r);
+  auto* store = ctx->store().value();
+  EXPECT_TRUE(store->all_ports().value().empty());
+  EXPECT_TRUE(store->list_envs().value().empty());
+  auto views = ops::ls(*ctx, {});
+  ASSERT_TRUE(views);
+  EXPECT_TRUE(views->empty()) << "a failed up left an incomplete environment";
+  engine.failures.erase("create_container");
+  auto ok = up();
+  ASSERT_TRUE(ok) << ok.error().describe();
+  EXPECT_EQ(ok->at(0).ports.at("jupyter"), 41100);
+}
+
+TEST_F(OpsHardeningTest, IncompleteEnvironmentsAreRemovedByContainerNameOrAllAtOnceWithoutTheProject) {
+  auto* store = ctx->store().value();
+  for (const char* name : {"a", "b"}) {
+    std::string dir = (root / "gone").string();
+    auto key = plan::env_key(dir, name);
+    auto container = plan::container_name(host.user.uid, dir, name);
+    ASSERT_TRUE(store->put_env({key, dir, name, container, "", "img", "hash", "starting", 0}));
+    ASSERT_TRUE(store->lease_port(key, "jupyter", {41100, 41119}, [](int) { return true; }));
+  }
+  auto listed = ops::ls(*ctx, {}).value();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].state, "incomplete");
+  auto one = ops::rm(*ctx, root / "nowhere-else", listed[0].container);
+  ASSERT_FALSE(one);  // a project path that does not exist is an error
+  one = ops::rm(*ctx, {}, listed[0].container);
+  ASSERT_TRUE(one) << one.error().describe();
+  EXPECT_EQ(one->name, "a");
+  EXPECT_EQ(store->all_ports().value().size(), 1u);
+  auto rest = ops::rm_incomplete(*ctx, {});
+  ASSERT_TRUE(rest) << rest.error().describe();
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->at(0).name, "b");
+  EXPECT_TRUE(store->all_ports().value().empty());
+  EXPECT_TRUE(ops::ls(*ctx, {}).value().empty());
+}
+
+TEST_F(OpsHardeningTest, RmKeepsSecretsAndPurgeRemovesThemAndTheLock) {
+  write_project("");
+  auto v = up();
+  ASSERT_TRUE(v) << v.error().describe();
+  const auto container = v->at(0).container;
+  const auto secrets = host.paths.secrets_dir() / container;
+  const auto lock = host.paths.data_dir / "locks" / (container + ".lock");
+  ASSERT_TRUE(fs::exists(secrets / "jupyter_token"));
+  ASSERT_TRUE(fs::exists(lock));
+  ASSERT_TRUE(ops::rm(*ctx, root / "project", "demo"));
+  EXPECT_TRUE(fs::exists(secrets / "jupyter_token")) << "plain rm keeps the secrets for the next up";
+  ASSERT_TRUE(up());
+  auto purged = ops::rm(*ctx, root / "project", "demo", {.purge = true});
+  ASSERT_TRUE(purged) << purged.error().describe();
+  EXPECT_FALSE(fs::exists(secrets));
+  EXPECT_FALSE(fs::exists(lock));
+}
+
+}  // namespace
