@@ -35,6 +35,9 @@ TEST_F(OwnershipTest, FilesWrittenInsideBelongToTheOrdinaryUserWhoRanDlenv) {
 }
 
 TEST_F(OwnershipTest, ThroughSudoTheSudoUserOwnsTheFiles) {
+  // The user's own folders, as ~/.local/share/dlenv and ~/.cache are: dlenv creates in them
+  // with the user's rights under sudo.
+  give_to_user(root);
   write_project("[envs.viasudo]\nbase = \"dlenv/debian:bookworm\"\n");
   give_to_user(project);
   // What sudo sets for the command it runs as root.
