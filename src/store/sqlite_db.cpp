@@ -101,6 +101,12 @@ const std::filesystem::path& Database::path() const { return impl_->path; }
 
 bool Database::in_transaction() const { return sqlite3_get_autocommit(impl_->handle) == 0; }
 
+bool Database::has_moved() const {
+  int moved = 0;
+  if (sqlite3_file_control(impl_->handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK) return false;
+  return moved != 0;
+}
+
 Failure Database::last_failure() const { return impl_->last_failure; }
 
 Error Database::damaged(std::string_view finding, std::string_view doing) const {

@@ -42,6 +42,9 @@ class Database {
   Status exec(std::string_view sql, std::string_view doing);
   // Compiles one statement. `doing` ("lease a port") is used in error messages.
   Result<Statement> prepare(std::string_view sql, std::string_view doing);
+  // Whether the file at path() is no longer the one this connection has open (another
+  // process moved a damaged database aside and put a new one there).
+  bool has_moved() const;
   // Whether a transaction is open on this connection.
   bool in_transaction() const;
 

@@ -179,11 +179,16 @@ Status check_integrity(Database& db) {
   return fail(db.damaged(verdict, "check the database's integrity"));
 }
 
-// Creates (mode 0600) and opens `path`, then configures, checks and migrates it. `corrupt`
-// says whether a failure was the file being damaged or not a database.
+// What went wrong with opening, beyond the error.
+struct OpenOutcome {
+  bool corrupt = false;  // the file is damaged or not a database
+  bool moved = false;    // the file at the path was replaced while we opened it
+};
+
+// Creates (mode 0600) and opens `path`, then configures, checks and migrates it.
 Result<std::unique_ptr<Database>> open_database(const std::filesystem::path& path,
-                                                std::chrono::milliseconds busy_timeout, bool& corrupt) {
-  corrupt = false;
+                                                std::chrono::milliseconds busy_timeout, OpenOutcome& outcome) {
+  outcome = {};
   DLENV_TRY_VOID(create_private_file(path));
   auto opened = Database::open(path, busy_timeout);
   if (!opened) return fail(std::move(opened).error());
@@ -191,8 +196,11 @@ Result<std::unique_ptr<Database>> open_database(const std::filesystem::path& pat
   Status ready = configure(*db, busy_timeout);
   if (ready) ready = check_integrity(*db);
   if (ready) ready = migrate(*db);
+  // A connection to a file that has just been moved aside would share the new file's WAL
+  // and fail, or worse, checkpoint into the old file: the caller opens the new one instead.
+  outcome.moved = db->has_moved();
   if (!ready) {
-    corrupt = db->last_failure() == Failure::corrupt;
+    outcome.corrupt = db->last_failure() == Failure::corrupt;
     return fail(std::move(ready).error());
   }
   return db;
@@ -362,17 +370,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, st
       return fail(std::move(error).while_("opening the state database " + path.string()));
     }
   }
-  bool corrupt = false;
-  auto db = open_database(path, busy_timeout, corrupt);
+  OpenOutcome outcome;
+  auto db = open_database(path, busy_timeout, outcome);
   std::optional<std::filesystem::path> aside;
-  if (!db && corrupt) {
-    // Only one process moves the file aside; the others, waiting here, then find the new
-    // one healthy and use it.
+  if (outcome.corrupt || outcome.moved) {
+    // Only one process moves a damaged file aside, under this lock; the others wait here,
+    // then open the new file and find it healthy.
+    db = fail(ErrorCode::internal, "closed");  // close this connection before anything moves
     auto lock = DLENV_TRY(DirectoryLock::acquire(path.has_parent_path() ? path.parent_path() : "."));
-    db = open_database(path, busy_timeout, corrupt);
-    if (!db && corrupt) {
+    db = open_database(path, busy_timeout, outcome);
+    if (!db && outcome.corrupt) {
       aside = DLENV_TRY(move_aside(path));
-      db = open_database(path, busy_timeout, corrupt);
+      db = open_database(path, busy_timeout, outcome);
     }
   }
   if (!db) return fail(std::move(db).error());

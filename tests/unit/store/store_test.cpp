@@ -435,7 +435,10 @@ TEST(StoreOpen, ConcurrentOpensOfADamagedFileMoveItOnce) {
     if (child == 0) {
       ::alarm(60);
       auto store = Store::open(path);
-      if (!store) ::_exit(2);
+      if (!store) {
+        std::fprintf(stderr, "child %d: %s\n", i, store.error().describe().c_str());
+        ::_exit(2);
+      }
       auto port = (*store)->lease_port("/p#" + std::to_string(i), "jupyter", kRange, any_port);
       ::_exit(port ? ((*store)->moved_aside() ? 10 : 0) : 3);
     }
