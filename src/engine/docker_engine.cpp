@@ -374,6 +374,13 @@ ContainerInfo parse_container_inspect(const json& body) {
   info.cmd = strings_at(config, "Cmd");
   info.shm_size = int_at(host_config, "ShmSize");
   info.security_opt = strings_at(host_config, "SecurityOpt");
+  info.cap_drop = strings_at(host_config, "CapDrop");
+  info.pids_limit = std::max<int64_t>(0, int_at(host_config, "PidsLimit"));  // null or -1: unlimited
+  info.memory = int_at(host_config, "Memory");
+  info.nano_cpus = int_at(host_config, "NanoCpus");
+  info.network_mode = string_at(host_config, "NetworkMode");
+  if (const json& networks = member(member(body, "NetworkSettings"), "Networks"); networks.is_object())
+    for (const auto& [name, endpoint] : networks.items()) info.networks.push_back(name);
   info.ports = parse_port_map(member(member(body, "NetworkSettings"), "Ports"));
   // A container that is not running has no live bindings: report what it asked for.
   if (info.ports.empty()) info.ports = parse_port_map(member(host_config, "PortBindings"));
@@ -410,6 +417,35 @@ ContainerInfo parse_container_summary(const json& item) {
     }
   }
   return info;
+}
+
+// ---- networks ----------------------------------------------------------------------------
+
+constexpr const char* kIccOption = "com.docker.network.bridge.enable_icc";
+
+NetworkInfo parse_network(const json& item) {
+  NetworkInfo info;
+  info.id = string_at(item, "Id");
+  info.name = string_at(item, "Name");
+  info.driver = string_at(item, "Driver");
+  info.labels = labels_at(item, "Labels");
+  const Labels options = labels_at(item, "Options");
+  const auto icc = options.find(kIccOption);
+  info.inter_container = icc == options.end() || to_lower(icc->second) != "false";
+  info.created = string_at(item, "Created");
+  return info;
+}
+
+// "2024-05-01T10:00:00.5Z" → a key that sorts as the time does ("2024-05-01T10:00:00.500000000Z"):
+// the engine drops trailing zeros of the fraction.
+std::string created_sort_key(const std::string& created) {
+  const auto dot = created.find('.');
+  if (dot == std::string::npos) return created;
+  size_t end = dot + 1;
+  while (end < created.size() && created[end] >= '0' && created[end] <= '9') ++end;
+  std::string fraction = created.substr(dot + 1, end - dot - 1);
+  fraction.resize(9, '0');
+  return created.substr(0, dot) + "." + fraction + created.substr(end);
 }
 
 ImageInfo parse_image(const json& body, const json& labels_holder) {
@@ -456,6 +492,10 @@ json container_create_body(const ContainerSpec& spec) {
   if (!spec.security_opt.empty()) host["SecurityOpt"] = spec.security_opt;
   if (!spec.cap_drop.empty()) host["CapDrop"] = spec.cap_drop;
   if (!spec.cap_add.empty()) host["CapAdd"] = spec.cap_add;
+  if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
+  if (spec.memory > 0) host["Memory"] = spec.memory;
+  if (spec.nano_cpus > 0) host["NanoCpus"] = spec.nano_cpus;
+  if (!spec.network.empty()) host["NetworkMode"] = spec.network;
   switch (spec.gpus.mode) {
     case GpuAssignment::Mode::none: break;
     case GpuAssignment::Mode::nvidia_runtime:
@@ -811,6 +851,53 @@ Result<std::vector<ContainerInfo>> DockerEngine::list_containers(const Labels& l
   std::vector<ContainerInfo> containers;
   for (const auto& item : body) containers.push_back(parse_container_summary(item));
   return containers;
+}
+
+Result<std::string> DockerEngine::create_network(const NetworkSpec& spec) {
+  json body = {{"Name", spec.name}, {"CheckDuplicate", true}, {"Driver", spec.driver.empty() ? "bridge" : spec.driver},
+               {"Labels", spec.labels}};
+  if (!spec.inter_container) body["Options"] = {{kIccOption, "false"}};
+  const auto target = DLENV_TRY(versioned("/networks/create"));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::post(target, body.dump(), "application/json"), kCreateLimit)));
+  if (response.status == 409) return fail(ErrorCode::conflict, engine_message(response));
+  if (!response.ok()) {
+    Error error = api_error(response);
+    if (to_lower(error.message).find("address pool") != std::string::npos)
+      error.hint = "every bridge network takes an address range from the engine's pools; remove networks nothing uses "
+                   "(`docker network prune`) or widen the pools (`default-address-pools` in /etc/docker/daemon.json)";
+    return fail(std::move(error));
+  }
+  const json created = DLENV_TRY(parse_body(response, "network create"));
+  std::string id = string_at(created, "Id");
+  if (id.empty()) return fail(unexpected_answer("network create"));
+  return id;
+}
+
+Result<std::vector<NetworkInfo>> DockerEngine::find_networks(const std::string& name) {
+  const auto target =
+      DLENV_TRY(versioned("/networks?filters=" + url_encode(json{{"name", json::array({name})}}.dump())));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
+  if (!response.ok()) return fail(api_error(response));
+  const json body = DLENV_TRY(parse_body(response, "network list"));
+  if (!body.is_array()) return fail(unexpected_answer("network list"));
+  std::vector<NetworkInfo> networks;
+  for (const auto& item : body) {
+    NetworkInfo info = parse_network(item);
+    if (info.name == name) networks.push_back(std::move(info));  // the filter matches substrings
+  }
+  std::sort(networks.begin(), networks.end(), [](const NetworkInfo& a, const NetworkInfo& b) {
+    return std::pair(created_sort_key(a.created), a.id) < std::pair(created_sort_key(b.created), b.id);
+  });
+  return networks;
+}
+
+Status DockerEngine::remove_network(const std::string& id) {
+  const auto target = DLENV_TRY(versioned("/networks/" + path_segment(id)));
+  auto response = DLENV_TRY(http_.send(within(HttpRequest::del(target), kQuickLimit)));
+  if (response.ok() || response.status == 404) return {};
+  // Docker answers 403 ("has active endpoints") while a running container is attached.
+  if (response.status == 403 || response.status == 409) return fail(ErrorCode::conflict, engine_message(response));
+  return fail(api_error(response));
 }
 
 Status DockerEngine::logs(const std::string& id_or_name, bool follow, std::optional<int> tail,

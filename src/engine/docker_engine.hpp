@@ -34,6 +34,10 @@ class DockerEngine final : public Engine {
   Result<std::optional<ContainerInfo>> inspect_container(const std::string& id_or_name) override;
   Result<std::vector<ContainerInfo>> list_containers(const Labels& labels) override;
 
+  Result<std::string> create_network(const NetworkSpec& spec) override;
+  Result<std::vector<NetworkInfo>> find_networks(const std::string& name) override;
+  Status remove_network(const std::string& id) override;
+
   Status logs(const std::string& id_or_name, bool follow, std::optional<int> tail, const OutputFn& sink) override;
   Result<int> exec(const std::string& id_or_name, const ExecRequest& request, const OutputFn& sink) override;
   Result<int> exec_attached(const std::string& id_or_name, const ExecRequest& request) override;

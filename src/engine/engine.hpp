@@ -62,6 +62,15 @@ class Engine {
   // Containers (running or not) carrying every label in `labels` (value "" matches any value).
   virtual Result<std::vector<ContainerInfo>> list_containers(const Labels& labels) = 0;
 
+  // Creates a network; returns its id. conflict when a network of that name exists. (Docker
+  // 20.10 checks names before creating without a lock: concurrent creates of one name can all
+  // succeed and leave several networks of that name; find_networks shows them.)
+  virtual Result<std::string> create_network(const NetworkSpec& spec) = 0;
+  // The networks named exactly `name`, oldest first (more than one only after such a race).
+  virtual Result<std::vector<NetworkInfo>> find_networks(const std::string& name) = 0;
+  // Missing is success; conflict while a running container is attached to it.
+  virtual Status remove_network(const std::string& id) = 0;
+
   // Container output. With `follow`, returns when the container stops or on interrupt.
   virtual Status logs(const std::string& id_or_name, bool follow, std::optional<int> tail,
                       const OutputFn& sink) = 0;

@@ -24,6 +24,12 @@ std::string normalized_ref(const std::string& ref) {
   return ref + ":latest";
 }
 
+// Networks every engine has; a container names them without creating them.
+bool builtin_network(const std::string& name) {
+  return name.empty() || name == "default" || name == "bridge" || name == "host" || name == "none" ||
+         starts_with(name, "container:");
+}
+
 std::string normalized_port(const std::string& container_port) {
   return container_port.find('/') == std::string::npos ? container_port + "/tcp" : container_port;
 }
@@ -120,6 +126,11 @@ Status FakeEngine::enter(std::string method, std::vector<std::string> args) {
                     .retry());
   }
   if (const auto it = failures.find(method); it != failures.end()) return fail(it->second);
+  if (const auto it = before.find(method); it != before.end()) {
+    auto hook = std::move(it->second);
+    before.erase(it);
+    if (hook) hook();
+  }
   return {};
 }
 
@@ -149,6 +160,15 @@ FakeEngine::FakeContainer* FakeEngine::find_container(const std::string& id_or_n
     }
   }
   return by_prefix;
+}
+
+const NetworkInfo* FakeEngine::find_network(const std::string& id_or_name) const {
+  if (id_or_name.empty()) return nullptr;
+  for (const auto& network : networks_)
+    if (network.id == id_or_name || network.name == id_or_name) return &network;
+  for (const auto& network : networks_)
+    if (starts_with(network.id, id_or_name)) return &network;
+  return nullptr;
 }
 
 std::string FakeEngine::store_image(const std::string& ref, Labels labels) {
@@ -188,6 +208,16 @@ ContainerInfo FakeEngine::info_of(const FakeContainer& container) const {
   info.cmd = container.spec.cmd;
   info.shm_size = container.spec.shm_size > 0 ? container.spec.shm_size : kDefaultShmSize;
   info.security_opt = container.spec.security_opt;
+  info.cap_drop = container.spec.cap_drop;
+  info.pids_limit = container.spec.pids_limit > 0 ? container.spec.pids_limit : 0;
+  info.memory = container.spec.memory;
+  info.nano_cpus = container.spec.nano_cpus;
+  info.network_mode = container.spec.network.empty() ? "default" : container.spec.network;
+  if (const NetworkInfo* network = find_network(container.spec.network)) {
+    info.networks = {network->name};
+  } else if (container.spec.network != "none" && !starts_with(container.spec.network, "container:")) {
+    info.networks = {container.spec.network.empty() || container.spec.network == "default" ? "bridge" : container.spec.network};
+  }
   return info;
 }
 
@@ -360,6 +390,9 @@ Status FakeEngine::start_container(const std::string& id_or_name) {
   FakeContainer* container = find_container(id_or_name);
   if (!container) return fail(ErrorCode::not_found, fmt::format("No such container: {}", id_or_name));
   if (container->state == "running") return {};
+  // Like Docker 20.10: the network is looked up when the container starts, not when it is created.
+  if (!builtin_network(container->spec.network) && !find_network(container->spec.network))
+    return fail(ErrorCode::not_found, fmt::format("network {} not found", container->spec.network));
 
   for (const auto& wanted : container->spec.ports) {
     if (wanted.host_port <= 0) continue;
@@ -434,10 +467,56 @@ Result<std::vector<ContainerInfo>> FakeEngine::list_containers(const Labels& lab
     info.cmd.clear();
     info.shm_size = 0;
     info.security_opt.clear();
+    info.cap_drop.clear();
+    info.pids_limit = info.memory = info.nano_cpus = 0;
+    info.network_mode.clear();
+    info.networks.clear();
     if (container.state != "running") info.ports.clear();
     out.push_back(std::move(info));
   }
   return out;
+}
+
+Result<std::string> FakeEngine::create_network(const NetworkSpec& spec) {
+  DLENV_TRY_VOID(enter("create_network", {spec.name}));
+  if (spec.name.empty()) return fail(ErrorCode::engine_api, "a network needs a name");
+  if (builtin_network(spec.name))
+    return fail(ErrorCode::engine_api, fmt::format("operation is not permitted on predefined {} network", spec.name));
+  if (check_network_names && find_network(spec.name) && find_network(spec.name)->name == spec.name)
+    return fail(ErrorCode::conflict, fmt::format("network with name {} already exists", spec.name));
+  NetworkInfo network;
+  network.id = next_id("network");
+  network.name = spec.name;
+  network.driver = spec.driver.empty() ? "bridge" : spec.driver;
+  network.labels = spec.labels;
+  network.inter_container = spec.inter_container;
+  network.created = fmt::format("2024-01-01T00:00:00.{:09}Z", id_counter_);
+  networks_.push_back(network);
+  return network.id;
+}
+
+Result<std::vector<NetworkInfo>> FakeEngine::find_networks(const std::string& name) {
+  DLENV_TRY_VOID(enter("find_networks", {name}));
+  std::vector<NetworkInfo> out;
+  for (const auto& network : networks_)
+    if (network.name == name) out.push_back(network);
+  return out;
+}
+
+Status FakeEngine::remove_network(const std::string& id) {
+  DLENV_TRY_VOID(enter("remove_network", {id}));
+  const NetworkInfo* network = find_network(id);
+  if (!network) return {};
+  for (const auto& container : containers_) {
+    if (container.state != "running") continue;
+    const NetworkInfo* joined = find_network(container.spec.network);
+    if (joined && joined->id == network->id)
+      return fail(ErrorCode::conflict,
+                  fmt::format("error while removing network: network {} id {} has active endpoints", network->name, network->id));
+  }
+  const std::string gone = network->id;
+  std::erase_if(networks_, [&](const NetworkInfo& n) { return n.id == gone; });
+  return {};
 }
 
 Status FakeEngine::logs(const std::string& id_or_name, bool follow, std::optional<int> tail, const OutputFn& sink) {

@@ -3,6 +3,7 @@
 // and states; enforces unique container names and host ports among running containers;
 // runs nothing (exec and logs answer what the test configured); and records every call.
 // It honours the error contract of engine/engine.hpp, checked by tests/contract.
+#include <functional>
 #include <map>
 #include <set>
 #include <optional>
@@ -39,6 +40,11 @@ class FakeEngine final : public Engine {
   std::map<std::string, Error> failures;
   // Set: every build fails with this engine message (plus the build output).
   std::optional<std::string> build_error;
+  // Method name → something to do once, just before that method acts (what a concurrent
+  // process does meanwhile). Removed before it runs.
+  std::map<std::string, std::function<void()>> before;
+  // false: create_network does not refuse a name in use, as Docker 20.10 when creates race.
+  bool check_network_names = true;
   // What exec/exec_attached answer for a command with no specific result.
   FakeExecResult default_exec_result;
   void set_exec_result(const std::vector<std::string>& cmd, FakeExecResult result);
@@ -71,6 +77,9 @@ class FakeEngine final : public Engine {
   Status remove_container(const std::string& id_or_name, bool force) override;
   Result<std::optional<ContainerInfo>> inspect_container(const std::string& id_or_name) override;
   Result<std::vector<ContainerInfo>> list_containers(const Labels& labels) override;
+  Result<std::string> create_network(const NetworkSpec& spec) override;
+  Result<std::vector<NetworkInfo>> find_networks(const std::string& name) override;
+  Status remove_network(const std::string& id) override;
   Status logs(const std::string& id_or_name, bool follow, std::optional<int> tail, const OutputFn& sink) override;
   Result<int> exec(const std::string& id_or_name, const ExecRequest& request, const OutputFn& sink) override;
   Result<int> exec_attached(const std::string& id_or_name, const ExecRequest& request) override;
@@ -89,12 +98,14 @@ class FakeEngine final : public Engine {
   std::string next_id(std::string_view kind);
   ImageInfo* find_image(const std::string& ref);
   FakeContainer* find_container(const std::string& id_or_name);
+  const NetworkInfo* find_network(const std::string& id_or_name) const;
   ContainerInfo info_of(const FakeContainer& container) const;
   std::string store_image(const std::string& ref, Labels labels);
   const FakeExecResult& exec_result_for(const std::vector<std::string>& cmd) const;
 
   std::map<std::string, ImageInfo> images_;  // by id
   std::vector<FakeContainer> containers_;    // in creation order
+  std::vector<NetworkInfo> networks_;        // in creation order
   std::map<std::vector<std::string>, FakeExecResult> exec_results_;
   std::map<std::string, std::pair<std::string, std::string>> logs_;  // name or id → (out, err)
   uint64_t id_counter_ = 0;

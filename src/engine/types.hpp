@@ -84,6 +84,23 @@ struct BindMount {
   bool read_only = false;
 };
 
+// A network for containers (POST /networks/create).
+struct NetworkSpec {
+  std::string name;
+  std::string driver = "bridge";
+  Labels labels;
+  bool inter_container = true;  // false: containers on it cannot reach each other (bridge ICC off)
+};
+
+struct NetworkInfo {
+  std::string id;
+  std::string name;
+  std::string driver;
+  Labels labels;
+  bool inter_container = true;
+  std::string created;  // as the engine reports it (RFC 3339)
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -101,6 +118,10 @@ struct ContainerSpec {
   std::vector<std::string> security_opt;
   std::vector<std::string> cap_drop;
   std::vector<std::string> cap_add;
+  int64_t pids_limit = 0;               // 0: the engine's default (unlimited)
+  int64_t memory = 0;                   // bytes; 0: unlimited
+  int64_t nano_cpus = 0;                // 1e-9 CPUs; 0: unlimited
+  std::string network;                  // network name or id to join; empty: the engine's default
   GpuAssignment gpus;
 };
 
@@ -119,6 +140,12 @@ struct ContainerInfo {
   std::vector<std::string> cmd;    // Config.Cmd (inspect only)
   int64_t shm_size = 0;            // HostConfig.ShmSize (inspect only)
   std::vector<std::string> security_opt;  // HostConfig.SecurityOpt (inspect only)
+  std::vector<std::string> cap_drop;      // HostConfig.CapDrop (inspect only)
+  int64_t pids_limit = 0;                 // HostConfig.PidsLimit, 0 when unlimited (inspect only)
+  int64_t memory = 0;                     // HostConfig.Memory (inspect only)
+  int64_t nano_cpus = 0;                  // HostConfig.NanoCpus (inspect only)
+  std::string network_mode;               // HostConfig.NetworkMode as created (inspect only)
+  std::vector<std::string> networks;      // names of the networks it is attached to (inspect only)
 };
 
 enum class StreamKind { out, err };

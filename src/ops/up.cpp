@@ -9,6 +9,7 @@
 #include "ops/gpu_placement.hpp"
 #include "ops/gpu_selection.hpp"
 #include "ops/image_builder.hpp"
+#include "ops/isolation.hpp"
 #include "ops/plan_env.hpp"
 #include "ops/locks.hpp"
 #include "ops/ls.hpp"
@@ -34,8 +35,10 @@ Status check_interrupt() {
   return {};
 }
 
+// `network_id`: the user's network (ensure_user_network), joined by id: after a race of
+// creates its name may for a moment name two networks.
 engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports,
-                                     const GpuPlacement& gpus) {
+                                     const GpuPlacement& gpus, const std::string& network_id) {
   engine::ContainerSpec spec;
   spec.name = run.container_name;
   spec.image = run.image;
@@ -51,6 +54,10 @@ engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<st
   spec.init = true;
   spec.security_opt = run.security_opt;
   spec.cap_drop = run.cap_drop;
+  spec.pids_limit = run.pids_limit;
+  spec.memory = run.memory;
+  spec.nano_cpus = run.nano_cpus;
+  spec.network = network_id;
   spec.gpus = gpus.assignment;
   spec.mounts.insert(spec.mounts.end(), gpus.mounts.begin(), gpus.mounts.end());
   return spec;
@@ -188,6 +195,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   for (const auto& m : plan.run.mounts)
     if (m.create) DLENV_TRY_VOID(make_dirs(m.source, 0755, owner_of(host.user)));
 
+  const std::string network_id = DLENV_TRY(prepare_isolation(ctx, env.name, plan.run));
   auto* store = DLENV_TRY(ctx.store());
   const auto& name = plan.run.container_name;
   store::EnvRecord record{plan.env_key, project.dir.string(), env.name, name, "", plan.run.image, plan.spec_hash, "starting", 0};
@@ -213,7 +221,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
     }
     if (!existing) {
       ctx.progress().phase(env.name, "creating the container");
-      auto created = engine.create_container(container_spec(plan.run, ports, placement));
+      auto created = engine.create_container(container_spec(plan.run, ports, placement, network_id));
       if (!created && created.error().code != ErrorCode::conflict) return fail(std::move(created.error()));
       // conflict: a concurrent `dlenv up` of the same environment created it first.
       existing = DLENV_TRY(engine.inspect_container(name));

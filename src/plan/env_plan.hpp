@@ -58,6 +58,9 @@ inline PlanInputs inputs_for_base(const spec::EnvSpec& env, std::string base_ima
 
 std::string env_key(const std::string& project_dir, const std::string& env_name);
 
+// The network every environment of user `uid` joins: "dlenv-u<uid>", no inter-container traffic.
+NetworkPlan user_network(unsigned uid);
+
 // "dlenv-<env>-<8 hex>", unique per (user, project dir, env).
 std::string container_name(unsigned uid, const std::string& project_dir, const std::string& env_name);
 

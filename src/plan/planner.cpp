@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -43,6 +44,10 @@ std::string_view to_string(LayerKind kind) {
     case LayerKind::user: return "user";
   }
   return "system";
+}
+
+NetworkPlan user_network(unsigned uid) {
+  return {fmt::format("dlenv-u{}", uid), {{label::managed, "1"}, {label::owner, std::to_string(uid)}}, false};
 }
 
 std::string env_key(const std::string& project_dir, const std::string& env_name) {
@@ -133,6 +138,11 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.hostname = env.name;
   run.shm_size = env.shm_size;
   run.security_opt = {"no-new-privileges"};
+  run.cap_drop = {"ALL"};
+  run.pids_limit = env.pids_limit;
+  run.memory = env.memory.value_or(0);
+  run.nano_cpus = env.cpus ? static_cast<int64_t>(std::llround(*env.cpus * 1e9)) : 0;
+  run.network = user_network(user.uid);
   run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
   if (env.jupyter) run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
 
@@ -183,6 +193,9 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   for (const auto& m : run.mounts) run_text += fmt::format("mount={}:{}:{}\n", m.source, m.target, m.read_only);
   for (const auto& p : run.ports) run_text += fmt::format("port={}:{}:{}\n", p.service, p.host_ip, p.container_port);
   for (const auto& uuid : run.gpu_uuids) run_text += "gpu=" + uuid + "\n";
+  for (const auto& cap : run.cap_drop) run_text += "cap-drop=" + cap + "\n";
+  run_text += fmt::format("pids={}\nmemory={}\nnano-cpus={}\nnetwork={}\n", run.pids_limit, run.memory, run.nano_cpus,
+                          run.network.name);
   if (run.all_gpus) run_text += "gpus=all\n";
   plan.spec_hash = sha256_hex(run_text).substr(0, 16);
   if (!run.gpu_uuids.empty()) {

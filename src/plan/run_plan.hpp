@@ -28,6 +28,15 @@ struct PublishedPort {
   std::string host_ip = "127.0.0.1";
 };
 
+// The user's own network: every environment of one user joins it; containers on it cannot
+// reach each other (nor do containers on other networks reach them), so a service is reached
+// only through its published loopback port. Shared by the user's environments, kept between them.
+struct NetworkPlan {
+  std::string name;                            // "dlenv-u<uid>"
+  std::map<std::string, std::string> labels;   // dlenv.managed=1, dlenv.owner=<uid>
+  bool inter_container = false;                // traffic between its containers (ICC)
+};
+
 struct RunPlan {
   std::string container_name;
   std::string image;
@@ -39,7 +48,11 @@ struct RunPlan {
   std::vector<PublishedPort> ports;
   int64_t shm_size = 0;
   std::vector<std::string> security_opt;  // no-new-privileges
-  std::vector<std::string> cap_drop;
+  std::vector<std::string> cap_drop;          // ALL: nothing dlenv runs needs a capability
+  int64_t pids_limit = 0;                     // processes and threads; 0: unlimited
+  int64_t memory = 0;                         // bytes; 0: unlimited
+  int64_t nano_cpus = 0;                      // CPU time in 1e-9 CPUs; 0: unlimited
+  NetworkPlan network;
   std::map<std::string, std::string> labels;  // without dlenv.port.* (added with the leases)
   std::string secrets_dir;                    // host dir holding this env's secrets (0700)
   std::vector<std::string> gpu_uuids;         // the GPUs it gets, by UUID; empty: none

@@ -180,6 +180,10 @@ class EngineContract : public ::testing::Test {
   void TearDown() override {
     if (!engine_) return;
     for (const auto& container : containers_) (void)engine_->remove_container(container, /*force=*/true);
+    for (const auto& network : networks_) {
+      if (auto found = engine_->find_networks(network))
+        for (const auto& n : *found) (void)engine_->remove_network(n.id);
+    }
     for (const auto& image : images_) (void)engine_->remove_image(image);
   }
 
@@ -194,11 +198,18 @@ class EngineContract : public ::testing::Test {
     return images_.back();
   }
 
+  // A network name this test owns (every network of that name is removed in TearDown).
+  std::string own_network(const std::string& what) {
+    networks_.push_back(unique_name(what));
+    return networks_.back();
+  }
+
   Engine& engine() { return *engine_; }
 
  private:
   std::unique_ptr<Engine> engine_;
   std::vector<std::string> containers_;
+  std::vector<std::string> networks_;
   std::vector<std::string> images_;
 };
 
@@ -445,6 +456,78 @@ TYPED_TEST(EngineContract, ContainerLifecycle) {
   EXPECT_FALSE(after_remove->has_value());
   auto removed_again = engine.remove_container(name, /*force=*/false);
   EXPECT_TRUE(removed_again) << describe(removed_again.error());
+}
+
+TYPED_TEST(EngineContract, NetworksIsolateAndContainersCarryTheirLimits) {
+  Engine& engine = this->engine();
+  const std::string network = this->own_network("net");
+  const std::string name = this->own_container("limited");
+
+  NetworkSpec net;
+  net.name = network;
+  net.labels = {{"dlenv.contract", kPid}};
+  net.inter_container = false;
+  auto id = engine.create_network(net);
+  ASSERT_TRUE(id) << describe(id.error());
+  auto again = engine.create_network(net);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::conflict) << describe(again.error());
+
+  auto found = engine.find_networks(network);
+  ASSERT_TRUE(found) << describe(found.error());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().id, *id);
+  EXPECT_EQ(found->front().name, network);
+  EXPECT_EQ(found->front().driver, "bridge");
+  EXPECT_FALSE(found->front().inter_container);
+  EXPECT_EQ(found->front().labels.at("dlenv.contract"), kPid);
+  EXPECT_FALSE(found->front().created.empty());
+  auto prefix_only = engine.find_networks(network.substr(0, network.size() - 1));  // names match exactly
+  ASSERT_TRUE(prefix_only) << describe(prefix_only.error());
+  EXPECT_TRUE(prefix_only->empty());
+
+  ContainerSpec spec;
+  spec.name = name;
+  spec.image = kTestImage;
+  spec.cmd = {"sleep", "300"};
+  spec.user = "65534:65534";
+  spec.cap_drop = {"ALL"};
+  spec.pids_limit = 256;
+  spec.memory = 64 * 1024 * 1024;
+  spec.nano_cpus = 500'000'000;
+  spec.network = *id;
+  spec.labels = {{"dlenv.contract", kPid}};
+  ContainerSpec lost = spec;
+  lost.name = this->own_container("lost");
+  lost.network = unique_name("no-such-network");
+  // The network is looked up at start (Docker 20.10 creates the container without checking).
+  ASSERT_TRUE(engine.create_container(lost));
+  auto not_started = engine.start_container(lost.name);
+  ASSERT_FALSE(not_started);
+  EXPECT_EQ(not_started.error().code, ErrorCode::not_found) << describe(not_started.error());
+
+  ASSERT_TRUE(engine.create_container(spec));
+  auto started = engine.start_container(name);
+  ASSERT_TRUE(started) << describe(started.error());
+  auto inspected = engine.inspect_container(name);
+  ASSERT_TRUE(inspected && *inspected);
+  const ContainerInfo& info = **inspected;
+  EXPECT_EQ(info.cap_drop, std::vector<std::string>{"ALL"});
+  EXPECT_EQ(info.pids_limit, 256);
+  EXPECT_EQ(info.memory, 64 * 1024 * 1024);
+  EXPECT_EQ(info.nano_cpus, 500'000'000);
+  EXPECT_EQ(info.network_mode, *id);
+  EXPECT_EQ(info.networks, std::vector<std::string>{network});
+
+  auto in_use = engine.remove_network(*id);
+  ASSERT_FALSE(in_use);
+  EXPECT_EQ(in_use.error().code, ErrorCode::conflict) << describe(in_use.error());
+  ASSERT_TRUE(engine.remove_container(name, /*force=*/true));
+  auto removed = engine.remove_network(*id);
+  EXPECT_TRUE(removed) << describe(removed.error());
+  auto removed_again = engine.remove_network(*id);
+  EXPECT_TRUE(removed_again) << describe(removed_again.error());
+  EXPECT_TRUE(engine.find_networks(network)->empty());
 }
 
 TYPED_TEST(EngineContract, MissingContainersAreNotFound) {

@@ -127,6 +127,45 @@ TEST(EnvPlan, RunsAsTheUserWithoutNewPrivileges) {
   EXPECT_TRUE(has_env(p.run, "USER=ada"));
 }
 
+TEST(EnvPlan, DropsEveryCapabilityAndLimitsProcesses) {
+  auto p = make(sample_project());
+  EXPECT_EQ(p.run.cap_drop, std::vector<std::string>{"ALL"});
+  EXPECT_EQ(p.run.pids_limit, spec::kDefaultPidsLimit);
+  EXPECT_EQ(p.run.memory, 0);     // no `memory` key: no limit
+  EXPECT_EQ(p.run.nano_cpus, 0);  // no `cpus` key: no limit
+  // Root gets no capability either.
+  EXPECT_EQ(make(sample_project(), sample_host(0, 0, "root")).run.cap_drop, std::vector<std::string>{"ALL"});
+}
+
+TEST(EnvPlan, MemoryCpusAndPidsLimitsComeFromTheSpecAndChangeTheSpecHash) {
+  auto proj = sample_project();
+  auto a = make(proj);
+  proj.envs[0].memory = int64_t{16} * 1024 * 1024 * 1024;
+  proj.envs[0].cpus = 2.5;
+  proj.envs[0].pids_limit = 8192;
+  auto b = make(proj);
+  EXPECT_EQ(b.run.memory, int64_t{16} * 1024 * 1024 * 1024);
+  EXPECT_EQ(b.run.nano_cpus, int64_t{2'500'000'000});
+  EXPECT_EQ(b.run.pids_limit, 8192);
+  EXPECT_NE(a.spec_hash, b.spec_hash);
+  EXPECT_EQ(tags(a), tags(b));  // limits do not rebuild images
+  proj.envs[0].cpus = 0.1;
+  EXPECT_EQ(make(proj).run.nano_cpus, int64_t{100'000'000});
+}
+
+TEST(EnvPlan, EachUserHasAnIsolatedNetwork) {
+  auto a = make(sample_project("/srv/a"), sample_host(1000, 1000, "ada"));
+  auto a2 = make(sample_project("/srv/b"), sample_host(1000, 1000, "ada"));
+  auto b = make(sample_project("/srv/a"), sample_host(1001, 1001, "bob"));
+  EXPECT_EQ(a.run.network.name, "dlenv-u1000");
+  EXPECT_EQ(a2.run.network.name, a.run.network.name);  // one network for all of a user's environments
+  EXPECT_EQ(b.run.network.name, "dlenv-u1001");
+  EXPECT_FALSE(a.run.network.inter_container);
+  EXPECT_EQ(a.run.network.labels.at(plan::label::managed), "1");
+  EXPECT_EQ(a.run.network.labels.at(plan::label::owner), "1000");
+  EXPECT_EQ(plan::user_network(0).name, "dlenv-u0");
+}
+
 TEST(EnvPlan, PublishesJupyterAndSshOnLoopbackOnly) {
   auto p = make(sample_project());
   ASSERT_EQ(p.run.ports.size(), 2u);
