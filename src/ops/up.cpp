@@ -12,6 +12,7 @@
 #include "ops/isolation.hpp"
 #include "ops/plan_env.hpp"
 #include "ops/locks.hpp"
+#include "ops/mount_policy.hpp"
 #include "ops/ls.hpp"
 #include "ops/ssh_access.hpp"
 #include "ops/ownership.hpp"
@@ -93,6 +94,16 @@ Status adopt_ports_from_labels(store::Store& store, const std::string& key, cons
   return {};
 }
 
+// Drops the record and port leases of an environment whose container is not known to exist
+// (its first `up` failed before or at create, or the engine stopped answering). Labels are
+// the truth: a create the engine finished late shows up in `ls`, which adopts its ports
+// again. Best effort: the error being reported matters more.
+void forget_if_never_created(Context& ctx, store::Store& store, const std::string& key, const std::string& container) {
+  auto info = ctx.engine().inspect_container(container);
+  if (info && *info) return;
+  (void)store.remove_env(key);
+}
+
 // Waits until Jupyter answers /api/status with the token (200), or the container stops.
 Status wait_for_jupyter(Context& ctx, const std::string& env_name, const std::string& container, int port,
                         const std::string& base_url, const std::string& token, std::chrono::seconds timeout) {
@@ -130,6 +141,9 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   DLENV_TRY_VOID(check_interrupt());
   const auto& host = ctx.host();
   auto& engine = ctx.engine();
+
+  // Sensitive mounts need the user's word before anything is built.
+  DLENV_TRY_VOID(check_mounts(ctx, project, env, engine::resolve_endpoint().unix_socket, options.trust));
 
   // GPUs, then the framework build for them, then the base image that build runs on.
   auto facts = DLENV_TRY(gpu_facts_for({}));
@@ -205,47 +219,56 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   }
   DLENV_TRY_VOID(store->put_env(record));
 
-  const store::PortRange range{host.ports.first, host.ports.last};
-  for (int attempt = 1;; ++attempt) {
-    DLENV_TRY_VOID(check_interrupt());
-    auto checker = DLENV_TRY(PortChecker::snapshot(engine, name));
-    auto usable = [&](int port) { return checker.usable(port); };
-    std::map<std::string, int> ports;
-    for (const auto& p : plan.run.ports) ports[p.service] = DLENV_TRY(store->lease_port(plan.env_key, p.service, range, usable));
+  // What this `up` leased for an environment it could not create goes back: a failed
+  // first `up` leaves no ports held and no record behind.
+  const bool had_container = !record.container_id.empty();
+  auto launched = [&]() -> Status {
+    const store::PortRange range{host.ports.first, host.ports.last};
+    for (int attempt = 1;; ++attempt) {
+      DLENV_TRY_VOID(check_interrupt());
+      auto checker = DLENV_TRY(PortChecker::snapshot(engine, name));
+      auto usable = [&](int port) { return checker.usable(port); };
+      std::map<std::string, int> ports;
+      for (const auto& p : plan.run.ports) ports[p.service] = DLENV_TRY(store->lease_port(plan.env_key, p.service, range, usable));
 
-    auto existing = DLENV_TRY(engine.inspect_container(name));
-    if (existing && !matches(*existing, plan, image->id, ports)) {
-      ctx.progress().phase(env.name, "re-creating the container (its settings changed)");
-      DLENV_TRY_VOID(engine.remove_container(name, true));
-      existing.reset();
-    }
-    if (!existing) {
-      ctx.progress().phase(env.name, "creating the container");
-      auto created = engine.create_container(container_spec(plan.run, ports, placement, network_id));
-      if (!created && created.error().code != ErrorCode::conflict) return fail(std::move(created.error()));
-      // conflict: a concurrent `dlenv up` of the same environment created it first.
-      existing = DLENV_TRY(engine.inspect_container(name));
-      if (!existing) return fail(ErrorCode::engine_api, fmt::format("container {} vanished while starting", name), "run 'dlenv up' again");
-    }
-    record.container_id = existing->id;
-    if (!existing->running()) {
-      ctx.progress().phase(env.name, "starting");
-      auto started = engine.start_container(name);
-      if (!started) {
-        if (started.error().code != ErrorCode::conflict || attempt >= kStartAttempts) return fail(std::move(started.error()));
-        // Someone outside dlenv holds a port: move off the ports that are visibly held (all of
-        // them when none is, since the engine did not say which), then re-create.
-        auto held = [&](int port) { return checker.taken_by_others(port) || !can_bind_loopback(port); };
-        bool any_held = std::any_of(ports.begin(), ports.end(), [&](const auto& kv) { return held(kv.second); });
-        for (const auto& [service, port] : ports)
-          if (!any_held || held(port)) DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
+      auto existing = DLENV_TRY(engine.inspect_container(name));
+      if (existing && !matches(*existing, plan, image->id, ports)) {
+        ctx.progress().phase(env.name, "re-creating the container (its settings changed)");
         DLENV_TRY_VOID(engine.remove_container(name, true));
-        continue;
+        existing.reset();
       }
+      if (!existing) {
+        ctx.progress().phase(env.name, "creating the container");
+        auto created = engine.create_container(container_spec(plan.run, ports, placement, network_id));
+        if (!created && created.error().code != ErrorCode::conflict) return fail(std::move(created.error()));
+        // conflict: a concurrent `dlenv up` of the same environment created it first.
+        existing = DLENV_TRY(engine.inspect_container(name));
+        if (!existing) return fail(ErrorCode::engine_api, fmt::format("container {} vanished while starting", name), "run 'dlenv up' again");
+      }
+      record.container_id = existing->id;
+      if (!existing->running()) {
+        ctx.progress().phase(env.name, "starting");
+        auto started = engine.start_container(name);
+        if (!started) {
+          if (started.error().code != ErrorCode::conflict || attempt >= kStartAttempts) return fail(std::move(started.error()));
+          // Someone outside dlenv holds a port: move off the ports that are visibly held (all of
+          // them when none is, since the engine did not say which), then re-create.
+          auto held = [&](int port) { return checker.taken_by_others(port) || !can_bind_loopback(port); };
+          bool any_held = std::any_of(ports.begin(), ports.end(), [&](const auto& kv) { return held(kv.second); });
+          for (const auto& [service, port] : ports)
+            if (!any_held || held(port)) DLENV_TRY(store->replace_port(plan.env_key, service, port, range, usable));
+          DLENV_TRY_VOID(engine.remove_container(name, true));
+          continue;
+        }
+      }
+      if (env.jupyter)
+        DLENV_TRY_VOID(wait_for_jupyter(ctx, env.name, name, ports.at("jupyter"), plan.run.jupyter_base_url, token, options.ready_timeout));
+      return {};
     }
-    if (env.jupyter)
-      DLENV_TRY_VOID(wait_for_jupyter(ctx, env.name, name, ports.at("jupyter"), plan.run.jupyter_base_url, token, options.ready_timeout));
-    break;
+  }();
+  if (!launched) {
+    if (!had_container) forget_if_never_created(ctx, *store, plan.env_key, name);
+    return fail(std::move(launched.error()));
   }
 
   auto info = DLENV_TRY(engine.inspect_container(name));

@@ -11,7 +11,7 @@
 namespace dlenv::plan {
 namespace {
 
-constexpr const char* kCacheRoot = "/dlenv/cache";
+constexpr const char* kCacheRoot = spec::kCacheMountRoot;
 
 // Canonical, unambiguous serialization of a layer's inputs: "key=value\n" with lists joined
 // by NUL, hashed together with the parent's identity and the recipe version.
@@ -119,7 +119,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   user_layer.parent = plan.build.layers.back().tag;
   user_layer.user.uid = user.uid;
   user_layer.user.gid = user.gid;
-  user_layer.user.name = user.uid == 0 ? "root" : user.name;
+  user_layer.user.name = host::container_login(user);
   user_layer.user.home = user.uid == 0 ? "/root" : "/home/" + user_layer.user.name;
   user_layer = finish(std::move(user_layer), {{"parent", user_layer.parent},
                                               {"uid", std::to_string(user.uid)},
@@ -167,7 +167,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   for (const auto& [k, v] : vars) run.env.push_back(k + "=" + v);
 
   run.mounts.push_back({project_dir, env.workdir, false, false});
-  for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, true});
+  for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, false});
   for (const char* cache : {"pip", "huggingface", "torch"})
     run.mounts.push_back({(host.paths.cache_dir / cache).string(), fmt::format("{}/{}", kCacheRoot, cache), false, true});
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});

@@ -6,13 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "spec/project_spec.hpp"
+
 namespace dlenv::plan {
 
 inline constexpr int kJupyterContainerPort = 8888;
 inline constexpr int kSshContainerPort = 2222;
 inline constexpr const char* kSshHostKeyFile = "ssh_host_ed25519_key";
 inline constexpr const char* kAuthorizedKeysFile = "authorized_keys";
-inline constexpr const char* kSecretsMountPoint = "/run/dlenv/secrets";
+inline constexpr const char* kSecretsMountPoint = spec::kSecretsMountPoint;
 inline constexpr const char* kJupyterTokenFile = "jupyter_token";
 
 struct Mount {
