@@ -182,9 +182,11 @@ class DlenvTest : public ::testing::Test {
     return mine;
   }
 
-  // HTTP status of a GET with optional extra headers.
-  static int http_status(const std::string& url, const std::vector<std::string>& headers = {}) {
+  // HTTP status of a GET with optional extra headers, as `as_user` (runuser) when given.
+  static int http_status(const std::string& url, const std::vector<std::string>& headers = {},
+                         const std::string& as_user = {}) {
     std::vector<std::string> argv = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"};
+    if (!as_user.empty()) argv.insert(argv.begin(), {"runuser", "-u", as_user, "--"});
     for (const auto& h : headers) {
       argv.push_back("-H");
       argv.push_back(h);

@@ -87,14 +87,7 @@ class IsolationTest : public UserTest {
 
   // HTTP status of a GET as user B.
   int status_as_other(const std::string& url, const std::vector<std::string>& headers = {}) {
-    std::vector<std::string> argv = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"};
-    for (const auto& h : headers) {
-      argv.push_back("-H");
-      argv.push_back(h);
-    }
-    argv.push_back(url);
-    auto r = as_other(argv);
-    return r.out.empty() ? -1 : std::stoi(r.out);
+    return http_status(url, headers, kOther);
   }
 
   std::string network, container, ip, token;

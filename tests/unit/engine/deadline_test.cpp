@@ -39,6 +39,14 @@ class DeadlineTest : public ::testing::Test {
 
   static void scale(const char* factor) { ::setenv("DLENV_ENGINE_TIMEOUT_SCALE", factor, 1); }
 
+  // An engine that creates exec e1 for container "web" and then never answers its start.
+  std::unique_ptr<StallServer> serve_exec_that_never_starts() {
+    return serve([](const std::string& line) {
+      if (contains(line, "/containers/web/exec")) return StallAction::reply(http_response(201, R"({"Id":"e1"})"));
+      return StallAction::stall();
+    });
+  }
+
   // A fake engine: /_ping answers with an API version, everything else follows `script`.
   std::unique_ptr<StallServer> serve(std::function<StallAction(const std::string& line)> script) {
     return std::make_unique<StallServer>(
@@ -263,10 +271,7 @@ TEST_F(DeadlineTest, LogsWithoutFollowMustBeAnswered) {
 }
 
 TEST_F(DeadlineTest, AnAttachedExecThatIsNeverAnsweredEnds) {
-  auto server = serve([](const std::string& line) {
-    if (contains(line, "/containers/web/exec")) return StallAction::reply(http_response(201, R"({"Id":"e1"})"));
-    return StallAction::stall();
-  });
+  auto server = serve_exec_that_never_starts();
   auto engine = engine_for(*server);
   negotiate(engine);
   scale("0.01");
@@ -281,10 +286,7 @@ TEST_F(DeadlineTest, AnAttachedExecThatIsNeverAnsweredEnds) {
 }
 
 TEST_F(DeadlineTest, AnExecThatIsNeverAnsweredEnds) {
-  auto server = serve([](const std::string& line) {
-    if (contains(line, "/containers/web/exec")) return StallAction::reply(http_response(201, R"({"Id":"e1"})"));
-    return StallAction::stall();
-  });
+  auto server = serve_exec_that_never_starts();
   auto engine = engine_for(*server);
   negotiate(engine);
   scale("0.01");

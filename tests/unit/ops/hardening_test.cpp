@@ -13,7 +13,7 @@
 #include "ops/mount_policy.hpp"
 #include "ops/up.hpp"
 #include "plan/env_plan.hpp"
-#include "scratch_dir.hpp"
+#include "fake_ops.hpp"
 #include "spec/loader.hpp"
 
 using namespace dlenv;
@@ -21,37 +21,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class OpsHardeningTest : public ::testing::Test {
+class OpsHardeningTest : public dlenv::testing::FakeOpsTest {
  protected:
-  void SetUp() override {
-    root = scratch.path();
+  OpsHardeningTest() : FakeOpsTest(41100) {
     fs::create_directories(root / "project" / "data");
     fs::create_directories(root / "home" / ".ssh");
-    // An ordinary user: a root container user would also refuse anything holding the socket.
-    host.user = {1000, 1000, "tester", root / "home", false};
     host.paths.data_dir = root / "home" / ".local" / "share" / "dlenv";
-    host.paths.cache_dir = root / "cache";
-    host.ports = {41100, 41119};
-    engine.add_image("dlenv/debian:bookworm");
-    ctx = std::make_unique<ops::Context>(engine, host, progress);
-    ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+    // An ordinary user: a root container user would also refuse anything holding the socket.
+    use({1000, 1000, "tester", root / "home", false});
   }
   void write_project(const std::string& mounts) {
-    std::ofstream(root / "project" / "dlenv.toml")
-        << "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.ssh]\nenabled = false\n[envs.demo.mounts]\n" << mounts;
+    FakeOpsTest::write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.ssh]\nenabled = false\n"
+                               "[envs.demo.mounts]\n" + mounts);
   }
-  Result<std::vector<ops::EnvView>> up(bool trust = false) {
-    ops::UpOptions options{root / "project", {}};
-    options.trust = trust;
-    return ops::up(*ctx, options);
-  }
-
-  dlenv::testing::ScratchDir scratch;
-  fs::path root;
-  host::HostFacts host;
-  engine::FakeEngine engine;
-  ops::SilentProgress progress;
-  std::unique_ptr<ops::Context> ctx;
+  Result<std::vector<ops::EnvView>> up(bool trust = false) { return try_up({}, trust); }
 };
 
 TEST_F(OpsHardeningTest, SensitiveMountsAreRefusedBeforeAnythingIsBuilt) {
@@ -68,9 +51,7 @@ TEST_F(OpsHardeningTest, SensitiveMountsAreRefusedBeforeAnythingIsBuilt) {
 }
 
 TEST_F(OpsHardeningTest, ARootContainerNeverGetsTheEngineSocketEvenWhenAllowed) {
-  host.user = {0, 0, "root", root / "home", false};
-  ctx = std::make_unique<ops::Context>(engine, host, progress);
-  ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+  use({0, 0, "root", root / "home", false});
   fs::create_directories(root / "sock");
   std::ofstream(root / "sock" / "engine.sock") << "";
   ::setenv("DOCKER_HOST", ("unix://" + (root / "sock" / "engine.sock").string()).c_str(), 1);

@@ -11,6 +11,7 @@
 #include "ops/isolation.hpp"
 #include "ops/up.hpp"
 #include "plan/env_plan.hpp"
+#include "fake_ops.hpp"
 #include "scratch_dir.hpp"
 
 using namespace dlenv;
@@ -26,26 +27,9 @@ class RecordingProgress final : public ops::Progress {
   std::vector<std::string> notices;
 };
 
-class OpsIsolationTest : public ::testing::Test {
+class OpsIsolationTest : public dlenv::testing::FakeOpsTest {
  protected:
-  void SetUp() override {
-    root = scratch.path();
-    fs::create_directories(root / "project");
-    host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
-    host.paths.data_dir = root / "state";
-    host.paths.cache_dir = root / "cache";
-    host.ports = {41100, 41119};
-    engine.add_image("dlenv/debian:bookworm");
-    ctx = std::make_unique<ops::Context>(engine, host, progress);
-    ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
-    network = plan::user_network(host.user.uid);
-  }
-  void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
-  std::vector<ops::EnvView> up() {
-    auto r = ops::up(*ctx, {root / "project", {}});
-    EXPECT_TRUE(r) << (r ? "" : r.error().describe());
-    return r ? *r : std::vector<ops::EnvView>{};
-  }
+  OpsIsolationTest() : FakeOpsTest(41100, &progress) { network = plan::user_network(host.user.uid); }
   engine::NetworkSpec spec_of(const plan::NetworkPlan& n) {
     engine::NetworkSpec s;
     s.name = n.name;
@@ -54,12 +38,8 @@ class OpsIsolationTest : public ::testing::Test {
     return s;
   }
 
-  dlenv::testing::ScratchDir scratch;
-  fs::path root;
-  host::HostFacts host;
-  engine::FakeEngine engine;
+  // The fixture's contexts keep a reference to it; it is only used once the test runs.
   RecordingProgress progress;
-  std::unique_ptr<ops::Context> ctx;
   plan::NetworkPlan network;
 };
 
@@ -135,8 +115,7 @@ TEST_F(OpsIsolationTest, RootItselfIsWarnedThatTheContainerUserIsRootButSudoIsNo
   EXPECT_TRUE(ops::isolation_warnings(root_user).empty());
   EXPECT_TRUE(ops::isolation_warnings({1000, 1000, "ada", "/home/ada", false}).empty());
 
-  host.user = {0, 0, "root", root / "home", false};
-  ctx = std::make_unique<ops::Context>(engine, host, progress);
+  use({0, 0, "root", root / "home", false});
   auto run = plan::RunPlan{};
   run.network = plan::user_network(0);
   ASSERT_TRUE(ops::prepare_isolation(*ctx, "demo", run));

@@ -13,6 +13,7 @@
 #include "ops/up.hpp"
 #include "plan/env_plan.hpp"
 #include "fixtures.hpp"
+#include "fake_ops.hpp"
 #include "scratch_dir.hpp"
 
 using namespace dlenv;
@@ -20,39 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class OpsUpTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root = scratch.path();
-    fs::create_directories(root / "project");
-    host.user = {::getuid(), ::getgid(), "tester", root / "home", false};
-    host.paths.data_dir = root / "state";
-    host.paths.cache_dir = root / "cache";
-    host.ports = {41000, 41019};
-    base_id = engine.add_image("dlenv/debian:bookworm");
-    ctx = std::make_unique<ops::Context>(engine, host, progress);
-    ctx->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
-      probed_urls.push_back(url);
-      probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());
-      return 200;
-    });
-  }
-  void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
-  std::vector<ops::EnvView> up(std::vector<std::string> envs = {}) {
-    auto r = ops::up(*ctx, {root / "project", envs});
-    EXPECT_TRUE(r) << (r ? "" : r.error().describe());
-    return r ? *r : std::vector<ops::EnvView>{};
-  }
-
-  dlenv::testing::ScratchDir scratch;
-  fs::path root;
-  host::HostFacts host;
-  engine::FakeEngine engine;
-  ops::SilentProgress progress;
-  std::unique_ptr<ops::Context> ctx;
-  std::string base_id;
-  std::vector<std::string> probed_urls, probed_headers;
-};
+class OpsUpTest : public dlenv::testing::FakeOpsTest {};
 
 const char* kOne = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n";
 
@@ -189,7 +158,7 @@ TEST_F(OpsUpTest, LsRebuildsFromLabelsAfterTheDatabaseIsDeleted) {
   ASSERT_TRUE(before);
   ctx.reset();
   for (const char* f : {"state.db", "state.db-wal", "state.db-shm"}) fs::remove(host.paths.data_dir / f);
-  ctx = std::make_unique<ops::Context>(engine, host, progress);
+  use(host.user);
   auto after = ops::ls(*ctx, {});
   ASSERT_TRUE(after);
   ASSERT_EQ(after->size(), 2u);
@@ -221,7 +190,6 @@ namespace {
 class OpsUpGpuTest : public OpsUpTest {
  protected:
   void SetUp() override {
-    OpsUpTest::SetUp();
     auto facts = scratch.write("facts.json", dlenv::testing::kTwoA100Facts);
     ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
     engine.engine_details.runtimes.push_back("nvidia");

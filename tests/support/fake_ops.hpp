@@ -1,0 +1,72 @@
+#pragma once
+// A Context over FakeEngine in a scratch folder, for use-case tests: `project/` holds the
+// project, `home/` is the user's home, state and caches live beside them, the base image
+// dlenv/debian:bookworm exists and Jupyter always answers 200 (the probed URLs and headers
+// are recorded). `use(user)` re-makes the context for another user.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/fake_engine.hpp"
+#include "ops/context.hpp"
+#include "ops/up.hpp"
+#include "scratch_dir.hpp"
+
+namespace dlenv::testing {
+
+class FakeOpsTest : public ::testing::Test {
+ protected:
+  // Ports leased from first_port .. first_port + 19; `progress` outlives the test's contexts.
+  explicit FakeOpsTest(int first_port = 41000, ops::Progress* progress = nullptr)
+      : progress_(progress ? progress : &silent_) {
+    root = scratch.path();
+    std::filesystem::create_directories(root / "project");
+    std::filesystem::create_directories(root / "home");
+    host.paths.data_dir = root / "state";
+    host.paths.cache_dir = root / "cache";
+    host.ports = {first_port, first_port + 19};
+    base_id = engine.add_image("dlenv/debian:bookworm");
+    use({::getuid(), ::getgid(), "tester", root / "home", false});
+  }
+
+  void use(host::UserIdentity user) {
+    host.user = std::move(user);
+    ctx = std::make_unique<ops::Context>(engine, host, *progress_);
+    ctx->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
+      probed_urls.push_back(url);
+      probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());
+      return 200;
+    });
+  }
+  void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
+  Result<std::vector<ops::EnvView>> try_up(std::vector<std::string> envs = {}, bool trust = false) {
+    ops::UpOptions options{root / "project", std::move(envs)};
+    options.trust = trust;
+    return ops::up(*ctx, options);
+  }
+  // `up` that must succeed.
+  std::vector<ops::EnvView> up(std::vector<std::string> envs = {}) {
+    auto r = try_up(std::move(envs));
+    EXPECT_TRUE(r) << (r ? "" : r.error().describe());
+    return r ? *r : std::vector<ops::EnvView>{};
+  }
+
+  ScratchDir scratch;
+  std::filesystem::path root;
+  host::HostFacts host;
+  engine::FakeEngine engine;
+  std::unique_ptr<ops::Context> ctx;
+  std::string base_id;
+  std::vector<std::string> probed_urls, probed_headers;
+
+ private:
+  ops::SilentProgress silent_;
+  ops::Progress* progress_;
+};
+
+}  // namespace dlenv::testing
