@@ -11,7 +11,8 @@ scripts/build.sh
 for suite in bookworm bullseye trixie; do
   ./build/dlenv base bootstrap "debian:$suite"
 done
-ctest --test-dir build --output-on-failure --timeout 1800 "$@"
 # Fuzz the project-file, --gpus and --framework parsers (ASan + UBSan) for a bounded time:
-# DLENV_FUZZ_SECONDS per target (default 60; 0 skips). See tests/fuzz/run.sh.
+# DLENV_FUZZ_SECONDS per target (default 60; 0 skips). See tests/fuzz/run.sh. It runs first
+# so that CTest's summary is the last thing printed.
 tests/fuzz/run.sh
+ctest --test-dir build --output-on-failure --timeout 1800 "$@"
