@@ -68,10 +68,15 @@ int report(const Error& error, const Common& common, TerminalProgress* progress 
 
 // Through sudo, files are read and created with the sudo user's rights from here on; only
 // the engine's socket is opened as root (util/user_rights.hpp).
-Status act_for_sudo_user(const host::UserIdentity& user) {
+// Done once, before any command runs: every command (init, remote, ssh, tunnel, ...) acts
+// for the user. HOME becomes the user's too, so '~' and the programs dlenv starts mean theirs.
+Status act_for_sudo_user() {
+  auto user = DLENV_TRY(host::invoking_user());
   if (!user.via_sudo || ::geteuid() != 0) return {};
   auto rights = DLENV_TRY(rights_of(user.name, user.uid, user.gid));
-  return act_with_rights(rights);
+  DLENV_TRY_VOID(act_with_rights(rights));
+  ::setenv("HOME", user.home.c_str(), 1);
+  return {};
 }
 
 // Runs `body` with a Context over the real engine; maps its error to an exit code.
@@ -80,7 +85,6 @@ int with_context(const Common& common, Body&& body) {
   TerminalProgress progress(common.quiet);
   auto host = host::probe_host();
   if (!host) return report(host.error(), common, &progress);
-  if (auto acting = act_for_sudo_user(host->user); !acting) return report(acting.error(), common, &progress);
   auto engine = engine::make_docker_engine(engine::resolve_endpoint());
   ops::Context ctx(*engine, std::move(*host), progress);
   Status status = body(ctx, progress);
@@ -97,6 +101,10 @@ void add_project(CLI::App* cmd, Common& common) {
 
 int run(int argc, char** argv) {
   install_signal_handlers();
+  if (auto acting = act_for_sudo_user(); !acting) {
+    fmt::print(stderr, "{}", error_human(acting.error()));
+    return exit_code_for(acting.error().code);
+  }
   CLI::App app{"dlenv: reproducible GPU development environments in containers, from one dlenv.toml", "dlenv"};
   app.set_version_flag("--version", "dlenv 0.1.0");
   app.require_subcommand(1);
@@ -248,7 +256,13 @@ int run(int argc, char** argv) {
         fmt::print("{}", yaml);
         return {};
       }
-      // A host-wide file for the engine, not one written for the user: root's rights under sudo.
+      // A host-wide file for the engine, not one written for the user: root's rights under
+      // sudo, but only into the CDI folders (a sudo rule for dlenv must not write anywhere).
+      const auto target = std::filesystem::path(cdi_output).lexically_normal();
+      const bool cdi_dir = target.parent_path() == "/etc/cdi" || target.parent_path() == "/var/run/cdi";
+      if (acting_rights() && !cdi_dir)
+        return fail(ErrorCode::usage, fmt::format("through sudo, the CDI spec can only go to /etc/cdi or /var/run/cdi, not {}", cdi_output),
+                    "write it to /etc/cdi/nvidia.yaml, or print it and save it yourself");
       RootFileAccess as_root;
       DLENV_TRY_VOID(write_file_atomic(cdi_output, yaml, 0644));
       fmt::print(stderr, "wrote {}\n", cdi_output);
@@ -388,6 +402,10 @@ int run(int argc, char** argv) {
   remote->add_option("--dlenv", remote_target.dlenv, "the dlenv program on the server")->capture_default_str();
   remote->add_option("--ssh-option", remote_target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
   remote->callback([&] {
+    if (auto checked = ops::check_remote_target(remote_target); !checked) {
+      exit_code = report(checked.error(), common);
+      return;
+    }
     auto argv = ops::remote_argv(remote_target, remote_args);
     exit_code = report(exec_process(argv).with_hint("install OpenSSH's client (sudo apt-get install openssh-client)"), common);
   });

@@ -9,14 +9,17 @@
 #include "util/digest.hpp"
 #include "util/subprocess.hpp"
 #include "util/text.hpp"
+#include "util/user_rights.hpp"
 
 namespace dlenv::ops {
 namespace {
 
 // Removes a file when it goes out of scope.
+// The tarball mmdebstrap writes (as root, also under sudo): removed with root's rights.
 struct TempFile {
   std::filesystem::path path;
   ~TempFile() {
+    RootFileAccess as_root;
     std::error_code ec;
     std::filesystem::remove(path, ec);
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "ops/ownership.hpp"
@@ -15,8 +17,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // Folders whose contents run or configure the host.
-constexpr std::array kSystemDirs = {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot",
-                                    "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib", "/var/log", "/root"};
+constexpr std::array kSystemDirs = {"/etc",     "/usr",     "/bin",     "/sbin",      "/lib",      "/lib32",
+                                    "/lib64",   "/libx32",  "/boot",    "/proc",      "/sys",      "/dev",
+                                    "/run",     "/var/run", "/var/lib", "/var/log",   "/var/spool", "/var/mail",
+                                    "/var/cache", "/root"};
+// Shared temporary folders: themselves (not what is inside them) hold other programs'
+// sockets (tmux, ssh-agent, editors) that a process of the same uid could drive.
+constexpr std::array kSharedTempDirs = {"/tmp", "/var/tmp"};
 
 // `path` is `dir` or inside it.
 bool within(const fs::path& path, const fs::path& dir) {
@@ -38,6 +45,8 @@ std::string why_sensitive(const fs::path& host, const host::HostFacts& facts, co
   if (!socket.empty() && within(resolved(socket), host)) return "it holds the container engine's socket (root on this host)";
   for (const char* dir : kSystemDirs)
     if (within(host, resolved(dir))) return fmt::format("it is the system folder {}", dir);
+  for (const char* dir : kSharedTempDirs)
+    if (host == resolved(dir)) return fmt::format("{} holds other programs' sockets (tmux, ssh-agent)", dir);
   const fs::path home = resolved(facts.user.home);
   if (within(home, host)) return host == home ? "it is your home folder" : "it holds your home folder";
   const fs::path state = resolved(facts.paths.data_dir);
@@ -47,14 +56,17 @@ std::string why_sensitive(const fs::path& host, const host::HostFacts& facts, co
     std::string name = first.string();
     if (name.starts_with(".") && name != ".cache")
       return fmt::format("it is in ~/{}, a hidden folder of your home (keys, credentials, shell start-up files)", name);
+    if (name == "bin") return "it is in ~/bin, which is on your PATH";
   }
   return {};
 }
 
 fs::path trust_file(const host::HostFacts& facts) { return facts.paths.data_dir / "trusted-mounts"; }
 
-std::string trust_line(const spec::ProjectSpec& project, const SensitiveMount& m) {
-  return fmt::format("{}\t{}\t{}", project.dir.string(), m.host, m.target);
+// One accepted mount: project, environment, source, target and whether read-only, so that a
+// changed mount (read-only turned off) needs the user's word again.
+std::string trust_line(const spec::ProjectSpec& project, const spec::EnvSpec& env, const SensitiveMount& m) {
+  return fmt::format("{}\t{}\t{}\t{}\t{}", project.dir.string(), env.name, m.host, m.target, m.read_only ? "ro" : "rw");
 }
 
 std::vector<std::string> trusted_lines(const host::HostFacts& facts) {
@@ -96,10 +108,10 @@ std::vector<SensitiveMount> sensitive_mounts(Context& ctx, const spec::ProjectSp
     const fs::path host = resolved(mount.host);
     std::string reason = why_sensitive(host, facts, engine_socket);
     if (reason.empty()) continue;
-    SensitiveMount m{host.string(), mount.container, reason, "", false};
+    SensitiveMount m{host.string(), mount.container, reason, "", false, mount.read_only};
     m.never = facts.user.uid == 0 && !engine_socket.empty() && within(resolved(engine_socket), host);
     if (mount.allow) m.allowed_by = "allow = true";
-    else if (std::find(trusted.begin(), trusted.end(), trust_line(project, m)) != trusted.end()) m.allowed_by = "--trust";
+    else if (std::find(trusted.begin(), trusted.end(), trust_line(project, env, m)) != trusted.end()) m.allowed_by = "--trust";
     out.push_back(std::move(m));
   }
   return out;
@@ -119,7 +131,7 @@ Status check_mounts(Context& ctx, const spec::ProjectSpec& project, const spec::
                       .at(env.where));
     }
     if (!m.allowed_by.empty()) continue;
-    if (trust) to_record.push_back(trust_line(project, m));
+    if (trust) to_record.push_back(trust_line(project, env, m));
     else refused.push_back(fmt::format("{} -> {}: {}", m.host, m.target, m.reason));
   }
   if (!refused.empty())
@@ -138,6 +150,36 @@ Status check_mounts(Context& ctx, const spec::ProjectSpec& project, const spec::
     chown_to_user(trust_file(ctx.host()), ctx.host().user);
   }
   return {};
+}
+
+Result<spec::EnvSpec> with_real_mount_sources(Context& ctx, const spec::EnvSpec& env) {
+  const auto& user = ctx.host().user;
+  spec::EnvSpec out = env;
+  for (auto& mount : out.mounts) {
+    std::error_code ec;
+    fs::path real = fs::canonical(mount.host, ec);
+    if (ec)
+      return fail(Error(ErrorCode::config, fmt::format("cannot resolve mount source {}: {}", mount.host.string(), ec.message()),
+                        "check that it exists and that you can reach it")
+                      .at(mount.where));
+    for (fs::path dir = real.parent_path();; dir = dir.parent_path()) {
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) != 0) break;
+      const bool owner_ok = st.st_uid == 0 || st.st_uid == user.uid;
+      const bool others_write = (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != user.gid);
+      if (!owner_ok || (others_write && !(st.st_mode & S_ISVTX)))
+        return fail(Error(ErrorCode::config,
+                          fmt::format("mount source {} is inside {}, which someone other than you may change", real.string(),
+                                      dir.string()),
+                          fmt::format("they could swap the folder for a link to another one before it is mounted: move the "
+                                      "data under a folder only you can write, or make {} yours ('chmod go-w', 'chown')",
+                                      dir.string()))
+                        .at(mount.where));
+      if (dir == dir.root_path()) break;
+    }
+    mount.host = real;
+  }
+  return out;
 }
 
 }  // namespace dlenv::ops

@@ -20,6 +20,7 @@ struct SensitiveMount {
   std::string reason;  // "it holds your home folder"
   std::string allowed_by;  // "allow = true", "--trust", or empty: refused
   bool never = false;      // refused even when allowed (the engine socket for a root container)
+  bool read_only = false;
 };
 
 // The sensitive mounts of `env` on this host. `engine_socket`: the engine's unix socket path
@@ -32,5 +33,11 @@ std::vector<SensitiveMount> sensitive_mounts(Context& ctx, const spec::ProjectSp
 // With `trust`, records the project's sensitive mounts as allowed (except never-mounts).
 Status check_mounts(Context& ctx, const spec::ProjectSpec& project, const spec::EnvSpec& env,
                     const std::string& engine_socket, bool trust);
+
+// `env` with each mount source replaced by its real path (symlinks resolved), for the engine:
+// what was checked is what gets mounted. config error when a folder on the way to a source
+// may be changed by someone other than the user or root (not owned by them, or writable by
+// others without the sticky bit): they could swap the source for a symlink after the check.
+Result<spec::EnvSpec> with_real_mount_sources(Context& ctx, const spec::EnvSpec& env);
 
 }  // namespace dlenv::ops

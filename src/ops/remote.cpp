@@ -10,6 +10,7 @@
 #include "ops/ownership.hpp"
 #include "ops/port_checker.hpp"
 #include "ops/ssh_access.hpp"
+#include "util/digest.hpp"
 #include "util/files.hpp"
 #include "util/interrupt.hpp"
 #include "util/subprocess.hpp"
@@ -34,6 +35,15 @@ int free_local_port(int preferred, int avoid = 0) {
 
 }  // namespace
 
+Status check_remote_target(const RemoteTarget& target) {
+  for (const auto* value : {&target.destination, &target.via}) {
+    if (value->starts_with("-") || has_control_char(*value))
+      return fail(ErrorCode::usage, fmt::format("'{}' is not a server ssh can reach", abbreviate(*value)),
+                  "write USER@SERVER (or a Host name from ~/.ssh/config); ssh options go in ~/.ssh/config");
+  }
+  return {};
+}
+
 std::vector<std::string> remote_argv(const RemoteTarget& target, const std::vector<std::string>& dlenv_args) {
   auto argv = ssh_base(target);
   argv.push_back(target.destination);
@@ -48,6 +58,9 @@ std::vector<std::string> remote_argv(const RemoteTarget& target, const std::vect
 Result<TunnelInfo> parse_tunnel_info(std::string_view text) {
   TunnelInfo info;
   for (const auto& line : split(text, '\n')) {
+    if (has_control_char(line))  // the server's answer reaches a terminal and ssh files
+      return fail(ErrorCode::io, fmt::format("the server's answer holds a control character: {}", abbreviate(line)),
+                  "is the same dlenv version installed there?");
     auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     auto key = line.substr(0, eq), value = trim(line.substr(eq + 1));
@@ -92,6 +105,7 @@ std::string format_tunnel_info(const TunnelInfo& info) {
 }
 
 Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, const std::function<void(const TunnelReady&)>& on_ready) {
+  DLENV_TRY_VOID(check_remote_target(target));
   auto describe = DLENV_TRY(run_process(remote_argv(target, {"url", env, "--tunnel-info"})));
   if (describe.exit_code != 0)
     return fail(ErrorCode::io, fmt::format("'dlenv url {}' on {} failed: {}", env, target.destination, trim(describe.err)),
@@ -110,7 +124,8 @@ Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, 
     const auto& user = ctx.host().user;
     DLENV_TRY_VOID(make_dirs(user.home / ".ssh", 0700, owner_of(user)));
     DLENV_TRY_VOID(make_dirs(ssh_dir(user), 0700, owner_of(user)));
-    auto known = ssh_dir(user) / "known_hosts.remote";
+    // One file per server: a server can pin keys only for its own environments.
+    auto known = ssh_dir(user) / fmt::format("known_hosts.remote-{}", sha256_hex(target.destination).substr(0, 12));
     std::string existing;
     if (auto text = read_file(known)) existing = *text;
     std::string line = trim(DLENV_TRY(render::known_hosts_line(info.container, info.host_key)));

@@ -18,6 +18,10 @@ struct RemoteTarget {
   std::vector<std::string> ssh_options;  // extra "-o" options, e.g. for tests
 };
 
+// usage error when the destination or jump host could be read by ssh as an option (a
+// leading '-') or holds a control character.
+Status check_remote_target(const RemoteTarget& target);
+
 // The ssh command line that runs `dlenv <args>` on the server.
 std::vector<std::string> remote_argv(const RemoteTarget& target, const std::vector<std::string>& dlenv_args);
 

@@ -57,18 +57,37 @@ Status prepare_ssh(Context& ctx, const spec::EnvSpec& env, const std::filesystem
 
   std::string keys;
   if (env.authorized_keys) {
-    keys = DLENV_TRY(read_file(*env.authorized_keys));
+    // Named in the project file: every line must be a public key (never a private key or a
+    // credentials file that would then be readable in the container).
+    auto text = DLENV_TRY(read_file(*env.authorized_keys));
+    int number = 0;
+    for (const auto& line : split(text, '\n')) {
+      ++number;
+      if (trim(line).empty() || trim(line).starts_with("#")) continue;
+      auto key = render::public_key_line(line);
+      if (!key)
+        return fail(Error(ErrorCode::config,
+                          fmt::format("line {} of {} is not an OpenSSH public key", number, env.authorized_keys->string()),
+                          "authorized_keys takes public keys only (\"ssh-ed25519 AAAA... comment\", as in a .pub file), "
+                          "without options")
+                        .at(env.where));
+      keys += *key + "\n";
+    }
   } else {
     // The user's public keys, and the keys that may log into this host as the user (so a
-    // laptop that reaches the server reaches its environments through `dlenv tunnel`).
-    if (auto authorized = read_file(user.home / ".ssh" / "authorized_keys")) keys += trim(*authorized) + "\n";
+    // laptop that reaches the server reaches its environments through `dlenv tunnel`). Lines
+    // with options (from=, command=) or anything else are left out.
+    std::vector<std::filesystem::path> sources = {user.home / ".ssh" / "authorized_keys"};
     std::error_code ec;
     std::vector<std::filesystem::path> pubs;
     for (const auto& entry : std::filesystem::directory_iterator(user.home / ".ssh", ec))
       if (entry.path().extension() == ".pub" && entry.is_regular_file()) pubs.push_back(entry.path());
     std::sort(pubs.begin(), pubs.end());
-    for (const auto& pub : pubs)
-      if (auto text = read_file(pub)) keys += trim(*text) + "\n";
+    sources.insert(sources.end(), pubs.begin(), pubs.end());
+    for (const auto& source : sources)
+      if (auto text = read_file(source))
+        for (const auto& line : split(*text, '\n'))
+          if (auto key = render::public_key_line(line)) keys += *key + "\n";
   }
   keys += first_line(DLENV_TRY(read_file(identity.string() + ".pub"))) + "\n";
   auto path = secrets_dir / plan::kAuthorizedKeysFile;

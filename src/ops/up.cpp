@@ -137,13 +137,14 @@ Status wait_for_jupyter(Context& ctx, const std::string& env_name, const std::st
   }
 }
 
-Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spec::EnvSpec& env, const UpOptions& options) {
+Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spec::EnvSpec& as_written, const UpOptions& options) {
   DLENV_TRY_VOID(check_interrupt());
+  // Sensitive mounts need the user's word before anything is built; the engine then gets the
+  // real paths that were checked.
+  DLENV_TRY_VOID(check_mounts(ctx, project, as_written, engine::resolve_endpoint().unix_socket, options.trust));
+  const spec::EnvSpec env = DLENV_TRY(with_real_mount_sources(ctx, as_written));
   const auto& host = ctx.host();
   auto& engine = ctx.engine();
-
-  // Sensitive mounts need the user's word before anything is built.
-  DLENV_TRY_VOID(check_mounts(ctx, project, env, engine::resolve_endpoint().unix_socket, options.trust));
 
   // GPUs, then the framework build for them, then the base image that build runs on.
   auto facts = DLENV_TRY(gpu_facts_for({}));

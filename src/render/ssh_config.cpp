@@ -1,6 +1,7 @@
 #include "render/ssh_config.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,19 @@ Result<std::string> known_hosts_line(std::string_view host, std::string_view key
     return fail(ErrorCode::config, fmt::format("the host key of {} is not \"TYPE BASE64\"", host_word),
                 "remove the environment's host key file so that 'dlenv up' makes a new one");
   return fmt::format("{} {} {}\n", host_word, parts[0], parts[1]);
+}
+
+std::optional<std::string> public_key_line(std::string_view line) {
+  static const std::vector<std::string> kTypes = {
+      "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+      "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-dss"};
+  std::string text = trim(line);
+  if (text.size() > 16384 || has_control_char(text)) return std::nullopt;
+  auto parts = split(text, ' ');
+  if (parts.size() < 2 || std::find(kTypes.begin(), kTypes.end(), parts[0]) == kTypes.end() || parts[1].size() < 16 ||
+      !std::all_of(parts[1].begin(), parts[1].end(), is_base64))
+    return std::nullopt;
+  return text;
 }
 
 }  // namespace dlenv::render

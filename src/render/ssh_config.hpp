@@ -31,4 +31,8 @@ Result<std::string> ssh_host_block(const SshHostBlock& block);
 // them is dropped).
 Result<std::string> known_hosts_line(std::string_view host, std::string_view key);
 
+// One OpenSSH public key as an authorized_keys line ("TYPE BASE64 [comment]", a known key
+// type, no options); nullopt for anything else (a private key, options, a credentials file).
+std::optional<std::string> public_key_line(std::string_view line);
+
 }  // namespace dlenv::render

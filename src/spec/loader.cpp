@@ -269,8 +269,11 @@ Result<fs::path> read_existing_file(const Document& doc, const toml::node& node,
   return file;
 }
 
-// A requirements file holds requirements only: a line starting with '-' is a pip option
-// (--index-url, --trusted-host, -r, -e), which the project file may not pass to pip.
+// A requirements file holds requirements only, one per line: a PEP 508 requirement,
+// optionally followed by --hash=... options (pip's hash-checking mode). Anything pip would
+// read as an option of its own (--index-url, --trusted-host, -r, -e, per-requirement
+// --config-settings) is refused, and so are line continuations, with which pip joins lines
+// into options.
 Status check_requirements_text(const fs::path& file, const std::string& text) {
   int number = 0;
   for (const std::string& raw : split(text, '\n')) {
@@ -278,17 +281,32 @@ Status check_requirements_text(const fs::path& file, const std::string& text) {
     std::string line = raw;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const SourceLocation where{file.string(), number, 1};
+    auto refuse = [&](std::string message, std::string hint) {
+      return fail(Error(ErrorCode::config, std::move(message), std::move(hint)).at(where));
+    };
     if (has_control_char(line))
-      return fail(Error(ErrorCode::config, "the requirements file has a control character on this line",
-                        "remove it; each line is one requirement")
-                      .at(where));
+      return refuse("the requirements file has a control character on this line", "remove it; each line is one requirement");
     std::string content = trim(line);
+    if (content.starts_with("#") || content.empty()) continue;
+    if (size_t comment = content.find(" #"); comment != std::string::npos) content = trim(content.substr(0, comment));
+    if (content.ends_with("\\"))
+      return refuse("a line continuation ('\\' at the end) in a requirements file",
+                    "write each requirement on one line");
     if (content.starts_with("-"))
-      return fail(Error(ErrorCode::config,
-                        fmt::format("pip option '{}' in a requirements file", abbreviate(content, 60)),
-                        "dlenv passes no pip options from the project; package indexes come from the framework's "
-                        "resolution. Remove the line (list the packages of another file here directly)")
-                      .at(where));
+      return refuse(fmt::format("pip option '{}' in a requirements file", abbreviate(content, 60)),
+                    "dlenv passes no pip options from the project; package indexes come from the framework's "
+                    "resolution. Remove the line (list the packages of another file here directly)");
+    std::string requirement = content;
+    if (size_t option = content.find(" -"); option != std::string::npos) {
+      requirement = trim(content.substr(0, option));
+      for (const auto& word : split(content.substr(option + 1), ' '))
+        if (!word.empty() && !word.starts_with("--hash="))
+          return refuse(fmt::format("pip option '{}' after a requirement", abbreviate(word, 60)),
+                        "only --hash=ALGORITHM:DIGEST may follow a requirement");
+    }
+    if (!is_valid_pip_requirement(requirement))
+      return refuse(fmt::format("'{}' is not a Python requirement", abbreviate(requirement, 60)),
+                    "write NAME, NAME==VERSION, NAME[EXTRA]>=VERSION or NAME @ URL (PEP 508), one per line");
   }
   return {};
 }
@@ -492,6 +510,25 @@ Result<GpuRequest> read_gpus(const Document& doc, const toml::node& node, std::s
   return request;
 }
 
+// The dlenv container path that `path` is, is inside, or holds; nullopt when none.
+std::optional<std::string_view> reserved_clash(const std::string& path) {
+  for (std::string_view reserved : {kSecretsMountPoint, kCacheMountRoot}) {
+    const std::string r(reserved);
+    if (path == r || path.starts_with(r + "/") || r.starts_with(path + "/")) return reserved;
+  }
+  return std::nullopt;
+}
+
+// Variables dlenv sets itself and a project may not change: the user, its own settings. (The
+// cache variables may point elsewhere: that only moves a cache.)
+std::optional<std::string> reserved_env_var(const std::string& name) {
+  if (name.starts_with("DLENV_")) return "dlenv's own settings";
+  for (const char* n : {"HOME", "USER"})
+    if (name == n) return "the container user's";
+  if (name == "LD_PRELOAD") return "it would load code into every program";
+  return std::nullopt;
+}
+
 Result<std::map<std::string, std::string>> read_env_vars(const Document& doc, const toml::node& node,
                                                          std::string_view path) {
   if (!node.is_table())
@@ -505,6 +542,9 @@ Result<std::map<std::string, std::string>> read_env_vars(const Document& doc, co
       return config_error(doc, entry.key->source(),
                           fmt::format("invalid environment variable name '{}' in '{}'", name, path),
                           "names use letters, digits and '_' and do not start with a digit, e.g. MY_VAR");
+    if (auto why = reserved_env_var(name))
+      return config_error(doc, entry.key->source(), fmt::format("'{}' is set by dlenv ({})", var_path, *why),
+                          "remove it; 'dlenv exec ENV -- env' shows what dlenv sets");
     const toml::node& value = *entry.value;
     if (const auto* integer = value.as_integer()) {
       vars[name] = fmt::format("{}", integer->get());
@@ -566,13 +606,11 @@ Result<MountEntry> read_mount(const Document& doc, const Entry& entry, std::stri
   }
   mount.spec.container = DLENV_TRY(read_container_path(doc, *target, target_path, hint));
   mount.target_region = target->source();
-  for (std::string_view reserved : {kSecretsMountPoint, kCacheMountRoot}) {
-    if (mount.spec.container == reserved || mount.spec.container.starts_with(std::string(reserved) + "/"))
-      return config_error(doc, target->source(),
-                          fmt::format("mount target '{}' ({}) is where dlenv mounts its own {}", mount.spec.container,
-                                      target_path, reserved == kCacheMountRoot ? "caches" : "secrets"),
-                          fmt::format("choose a container path outside {}", reserved));
-  }
+  if (auto reserved = reserved_clash(mount.spec.container))
+    return config_error(doc, target->source(),
+                        fmt::format("mount target '{}' ({}) is where dlenv mounts its own {}", mount.spec.container,
+                                    target_path, *reserved == kCacheMountRoot ? "caches" : "secrets"),
+                        fmt::format("choose a container path that neither holds nor is inside {}", *reserved));
   mount.spec.where = location(doc, entry.key->source());
   return mount;
 }
@@ -653,6 +691,9 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
       env.pids_limit = DLENV_TRY(read_pids_limit(doc, value, key_path));
     } else if (key == "workdir") {
       env.workdir = DLENV_TRY(read_container_path(doc, value, key_path, "for example: workdir = \"/workspace\""));
+      if (auto reserved = reserved_clash(env.workdir))
+        return config_error(doc, value.source(), fmt::format("'{}' cannot be '{}': dlenv mounts {} there", key_path, env.workdir, *reserved),
+                            "for example: workdir = \"/workspace\"");
       workdir_node = &value;
     } else if (key == "jupyter") {
       env.jupyter = DLENV_TRY(read_bool(doc, value, key_path, "use jupyter = true or jupyter = false (no quotes)"));

@@ -128,8 +128,13 @@ TEST_F(RemoteTest, RemoteUpThenATunnelServesJupyterAndSshHereAndSurvivesADrop) {
   ASSERT_FALSE(ssh_line.empty()) << printed;
   std::string local_ssh = ssh_line.substr(ssh_line.find("127.0.0.1:") + 10);
   local_ssh = local_ssh.substr(0, local_ssh.find(' '));
+  // The known hosts file of this server, as the printed Host block names it.
+  std::string known_hosts;
+  for (const auto& line : split_lines(printed))
+    if (auto at = line.find("UserKnownHostsFile "); at != std::string::npos) known_hosts = line.substr(at + 19);
+  EXPECT_NE(known_hosts.find((home / ".ssh/dlenv/known_hosts.remote-").string()), std::string::npos) << printed;
   auto in_container = as_user({"ssh", "-p", local_ssh, "-o", "BatchMode=yes", "-o", "HostKeyAlias=" + std::string(server_env["container"]),
-                               "-o", "UserKnownHostsFile=" + (home / ".ssh/dlenv/known_hosts.remote").string(), "-o",
+                               "-o", "UserKnownHostsFile=" + known_hosts, "-o",
                                "StrictHostKeyChecking=yes", std::string(kUser) + "@127.0.0.1", "id", "-u"});
   EXPECT_EQ(in_container.out, std::to_string(account.uid) + "\n") << in_container.err;
 

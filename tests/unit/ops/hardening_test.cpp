@@ -172,3 +172,67 @@ TEST_F(OpsHardeningTest, RmKeepsSecretsAndPurgeRemovesThemAndTheLock) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(OpsHardeningTest, TheEngineGetsTheRealPathThatWasChecked) {
+  fs::create_directories(root / "project" / "real");
+  fs::create_directory_symlink(root / "project" / "real", root / "project" / "link");
+  write_project("\"link\" = \"/data\"\n");
+  auto v = up();
+  ASSERT_TRUE(v) << v.error().describe();
+  auto spec = engine.spec_of(v->at(0).container);
+  ASSERT_TRUE(spec);
+  bool found = false;
+  for (const auto& m : spec->mounts)
+    if (m.target == "/data") {
+      found = true;
+      EXPECT_EQ(m.source, (fs::canonical(root / "project" / "real")).string());
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(OpsHardeningTest, AMountSourceUnderAFolderOthersMayChangeIsRefused) {
+  fs::create_directories(root / "shared" / "data");
+  fs::permissions(root / "shared", fs::perms::all);  // 0777, no sticky bit
+  write_project("\"" + (root / "shared" / "data").string() + "\" = \"/data\"\n");
+  auto r = up();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("which someone other than you may change"), std::string::npos) << r.error().message;
+  fs::permissions(root / "shared", fs::perms::all | fs::perms::sticky_bit);  // like /tmp: fine
+  EXPECT_TRUE(up()) << "a sticky folder keeps others from swapping what is inside";
+}
+
+TEST_F(OpsHardeningTest, SharedTempFoldersAndHomeBinAreSensitive) {
+  fs::create_directories(root / "home" / "bin");
+  write_project("\"" + (root / "home" / "bin").string() + "\" = \"/b\"\n");
+  auto project = spec::load_project(root / "project");
+  ASSERT_TRUE(project);
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], "");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].reason.find("~/bin"), std::string::npos);
+  write_project("\"/tmp\" = \"/t\"\n");
+  project = spec::load_project(root / "project");
+  ASSERT_TRUE(project);
+  EXPECT_EQ(ops::sensitive_mounts(*ctx, *project, project->envs[0], "").size(), 1u);
+}
+
+TEST_F(OpsHardeningTest, AnAuthorizedKeysFileMustHoldPublicKeysOnly) {
+  std::ofstream(root / "home" / ".ssh" / "id_fake") << "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n";
+  FakeOpsTest::write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.ssh]\nauthorized_keys = \"" +
+                             (root / "home" / ".ssh" / "id_fake").string() + "\"\n");
+  auto r = up();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("is not an OpenSSH public key"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("secret"), std::string::npos);
+}
+
+TEST_F(OpsHardeningTest, TrustIsForTheMountAsItWasIncludingReadOnly) {
+  write_project("\"/etc\" = { target = \"/e\", read_only = true }\n");
+  ASSERT_TRUE(up(true));
+  ASSERT_TRUE(up());
+  write_project("\"/etc\" = { target = \"/e\", read_only = false }\n");
+  EXPECT_FALSE(up()) << "turning read-only off needs the user's word again";
+}
+
+}  // namespace

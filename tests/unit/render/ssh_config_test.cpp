@@ -60,7 +60,9 @@ TEST(SshConfig, NamesWithSpacesOrControlCharactersAreRefused) {
     change(b);
     auto text = ssh_host_block(b);
     EXPECT_FALSE(text) << *text;
-    if (!text) EXPECT_EQ(text.error().describe().find('\n'), std::string::npos) << text.error().describe();
+    if (!text) {
+      EXPECT_EQ(text.error().describe().find('\n'), std::string::npos) << text.error().describe();
+    }
   }
 }
 
@@ -79,6 +81,22 @@ TEST(KnownHosts, OnlyTypeAndBase64PassAndTheCommentIsDropped) {
   EXPECT_FALSE(known_hosts_line("dlenv-x", "ssh-ed25519"));
   EXPECT_FALSE(known_hosts_line("dlenv-x", "ssh-ed25519 AAAA\nevil"));
   EXPECT_FALSE(known_hosts_line("a b", "ssh-ed25519 AAAA"));
+}
+
+}  // namespace
+}  // namespace dlenv::render
+
+namespace dlenv::render {
+namespace {
+
+TEST(AuthorizedKeys, OnlyPlainPublicKeysPass) {
+  EXPECT_EQ(public_key_line("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+abc ada@laptop "),
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+abc ada@laptop");
+  EXPECT_FALSE(public_key_line("-----BEGIN OPENSSH PRIVATE KEY-----"));
+  EXPECT_FALSE(public_key_line("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"));
+  EXPECT_FALSE(public_key_line("aws_secret_access_key = abc"));
+  EXPECT_FALSE(public_key_line("command=\"x\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+abc"));
+  EXPECT_FALSE(public_key_line("ssh-ed25519 AAAA"));
 }
 
 }  // namespace

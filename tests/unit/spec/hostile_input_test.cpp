@@ -142,3 +142,48 @@ TEST(PipRequirements, Pep508FormsPassAndEverythingElseFails) {
 
 }  // namespace
 }  // namespace dlenv::spec
+
+namespace dlenv::spec {
+namespace {
+
+using testing::parse_virtual;
+
+std::string requirements_error(const std::string& text) {
+  dlenv::testing::ScratchDir scratch;
+  std::ofstream(scratch.path() / "requirements.txt") << text;
+  auto result = parse_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nrequirements = \"requirements.txt\"\n",
+                              scratch.path() / "dlenv.toml");
+  return result ? "" : result.error().message;
+}
+
+TEST(HostileInput, RequirementsFilesTakeRequirementsAndHashesOnly) {
+  // pip joins a line ending in '\' with the next and strips the backslashes: an option again.
+  EXPECT_NE(requirements_error("\\--extra-index-url=https://evil.example/simple \\\n\nrequests\n"), "");
+  EXPECT_NE(requirements_error("foo --config-settings=x=y\n"), "");
+  EXPECT_NE(requirements_error("https://evil.example/pkg.tar.gz\n"), "");
+  EXPECT_NE(requirements_error("./local/path\n"), "");
+  EXPECT_EQ(requirements_error("numpy==1.26.4 --hash=sha256:abc --hash=sha256:def\n# comment\nrequests  # inline\n"), "");
+}
+
+TEST(HostileInput, VariablesDlenvSetsAreNotTheProjectFiles) {
+  for (const char* name : {"DLENV_WORKDIR", "HOME", "USER", "LD_PRELOAD"}) {
+    auto r = parse_virtual(std::string("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.env]\n") + name + " = \"x\"\n");
+    ASSERT_FALSE(r) << name;
+    EXPECT_NE(r.error().message.find("is set by dlenv"), std::string::npos) << r.error().message;
+  }
+  EXPECT_TRUE(parse_virtual("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.env]\nPYTHONPATH = \"/workspace/src\"\n"));
+}
+
+TEST(HostileInput, TargetsHoldingDlenvsPathsAndSuchAWorkdirAreRefused) {
+  for (const char* target : {"/run/dlenv", "/dlenv", "/run"}) {
+    auto r = parse_virtual(std::string("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.mounts]\n\"d\" = \"") + target + "\"\n");
+    EXPECT_FALSE(r) << target;
+  }
+  for (const char* workdir : {"/run/dlenv/secrets", "/dlenv", "/dlenv/cache/pip"}) {
+    auto r = parse_virtual(std::string("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\nworkdir = \"") + workdir + "\"\n");
+    EXPECT_FALSE(r) << workdir;
+  }
+}
+
+}  // namespace
+}  // namespace dlenv::spec
