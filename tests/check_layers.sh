@@ -44,8 +44,8 @@ for dir in "$src"/*/; do
     status=1
     continue
   fi
-  for file in "$dir"*.hpp "$dir"*.cpp; do
-    [ -f "$file" ] || continue
+  # Every file of the layer, in subfolders too (a layer may group its files in folders).
+  for file in $(find "$dir" -type f \( -name '*.hpp' -o -name '*.cpp' \) | sort); do
     # Project includes: "layer/file.hpp"
     for target in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([a-z_]*\)\/.*/\1/p' "$file" | sort -u); do
       case " $ok " in

@@ -12,4 +12,8 @@ if "$check" "$tmp/src" >/dev/null; then echo "selftest: spec -> engine was accep
 rm "$tmp/src/spec/bad.cpp"
 printf '#include <sqlite3.h>\n' > "$tmp/src/engine/bad.cpp"
 if "$check" "$tmp/src" >/dev/null; then echo "selftest: sqlite in engine was accepted"; exit 1; fi
+rm "$tmp/src/engine/bad.cpp"
+mkdir -p "$tmp/src/util/sub"
+printf '#include "ops/up.hpp"\n' > "$tmp/src/util/sub/bad.cpp"
+if "$check" "$tmp/src" >/dev/null; then echo "selftest: util/sub -> ops was accepted"; exit 1; fi
 echo "selftest: ok"

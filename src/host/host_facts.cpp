@@ -31,13 +31,12 @@ Result<UserIdentity> invoking_user() {
     auto sudo_uid = env("SUDO_UID");
     auto sudo_gid = env("SUDO_GID");
     if (sudo_uid && sudo_gid) {
-      try {
-        id.uid = static_cast<uid_t>(std::stoul(*sudo_uid));
-        id.gid = static_cast<gid_t>(std::stoul(*sudo_gid));
-        id.via_sudo = id.uid != 0;
-      } catch (...) {
-        return fail(ErrorCode::usage, "SUDO_UID/SUDO_GID are not numbers", "unset them or run dlenv without sudo");
-      }
+      auto uid = parse_int(*sudo_uid), gid = parse_int(*sudo_gid);
+      if (!uid || !gid || *uid < 0 || *gid < 0 || *uid > 0xfffffffe || *gid > 0xfffffffe)
+        return fail(ErrorCode::usage, "SUDO_UID/SUDO_GID are not user and group ids", "unset them or run dlenv without sudo");
+      id.uid = static_cast<uid_t>(*uid);
+      id.gid = static_cast<gid_t>(*gid);
+      id.via_sudo = id.uid != 0;
     }
   }
   std::vector<char> buf(16384);
@@ -70,15 +69,9 @@ Result<PortRange> parse_port_range(std::string_view text) {
                 "use two port numbers between 1024 and 65535, e.g. DLENV_PORT_RANGE=20000-20999");
   };
   if (parts.size() != 2) return bad();
-  try {
-    size_t a = 0, b = 0;
-    int first = std::stoi(parts[0], &a);
-    int last = std::stoi(parts[1], &b);
-    if (a != parts[0].size() || b != parts[1].size() || first < 1024 || last > 65535 || first > last) return bad();
-    return PortRange{first, last};
-  } catch (...) {
-    return bad();
-  }
+  auto first = parse_int(parts[0]), last = parse_int(parts[1]);
+  if (!first || !last || *first < 1024 || *last > 65535 || *first > *last) return bad();
+  return PortRange{static_cast<int>(*first), static_cast<int>(*last)};
 }
 
 std::string configured_apt_mirror(const std::filesystem::path& etc_apt) {

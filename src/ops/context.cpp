@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/http_probe.hpp"
+#include "ops/port_checker.hpp"
 #include "ops/ownership.hpp"
 #include "util/files.hpp"
 
@@ -12,6 +13,10 @@ HttpProbe Context::default_http_probe() {
   return [](const std::string& url, const std::vector<std::string>& headers) {
     return engine::http_get_status(url, headers, std::chrono::milliseconds(2000));
   };
+}
+
+SshProbe Context::default_ssh_probe() {
+  return [](int port) { return ssh_greets(port, std::chrono::milliseconds(1000)); };
 }
 
 Result<store::Store*> Context::store() {

@@ -33,6 +33,8 @@ class SilentProgress final : public Progress {
 
 // Answers the HTTP status of a GET (readiness of a service in a container).
 using HttpProbe = std::function<Result<int>(const std::string& url, const std::vector<std::string>& headers)>;
+// Whether something on 127.0.0.1:port greets as an SSH server does ("SSH-...").
+using SshProbe = std::function<bool(int port)>;
 
 class Context {
  public:
@@ -45,6 +47,9 @@ class Context {
   // The readiness probe; plain HTTP from this host unless a test replaces it.
   const HttpProbe& http_probe() const { return probe_; }
   void set_http_probe(HttpProbe probe) { probe_ = std::move(probe); }
+  // Whether an SSH server greets on 127.0.0.1:port; a real connection unless a test replaces it.
+  const SshProbe& ssh_probe() const { return ssh_probe_; }
+  void set_ssh_probe(SshProbe probe) { ssh_probe_ = std::move(probe); }
   // Opens the state database on first use (creating DLENV_HOME, owned by the user).
   Result<store::Store*> store();
 
@@ -54,7 +59,9 @@ class Context {
   Progress& progress_;
   std::unique_ptr<store::Store> store_;
   HttpProbe probe_ = default_http_probe();
+  SshProbe ssh_probe_ = default_ssh_probe();
   static HttpProbe default_http_probe();
+  static SshProbe default_ssh_probe();
 };
 
 }  // namespace dlenv::ops

@@ -19,6 +19,12 @@ std::string jupyter_url(int port, const std::string& base_url, const std::option
   return url;
 }
 
+std::optional<int> port_of_label(const std::string& value) {
+  auto n = parse_int(value);
+  if (!n || *n < 1 || *n > 65535) return std::nullopt;
+  return static_cast<int>(*n);
+}
+
 EnvView view_of_container(const engine::ContainerInfo& c, const host::HostFacts& host) {
   EnvView v;
   v.name = label_or(c.labels, plan::label::env);
@@ -28,18 +34,18 @@ EnvView view_of_container(const engine::ContainerInfo& c, const host::HostFacts&
   v.container_id = c.id;
   v.image = c.image;
   auto user = split(label_or(c.labels, plan::label::user, label_or(c.labels, plan::label::owner, "0") + ":0"), ':');
-  try {
-    v.uid = static_cast<unsigned>(std::stoul(user.at(0)));
-    v.gid = static_cast<unsigned>(std::stoul(user.at(1)));
-  } catch (...) {
+  // Labels may be written by anyone who can use the engine: numbers only when whole numbers.
+  if (user.size() == 2) {
+    auto uid = parse_int(user[0]), gid = parse_int(user[1]);
+    if (uid && gid && *uid >= 0 && *gid >= 0) {
+      v.uid = static_cast<unsigned>(*uid);
+      v.gid = static_cast<unsigned>(*gid);
+    }
   }
   v.owned = label_or(c.labels, plan::label::owner) == std::to_string(host.user.uid);
   for (const auto& [key, value] : c.labels) {
     if (!starts_with(key, plan::label::port_prefix)) continue;
-    try {
-      v.ports[key.substr(std::string_view(plan::label::port_prefix).size())] = std::stoi(value);
-    } catch (...) {
-    }
+    if (auto port = port_of_label(value)) v.ports[key.substr(std::string_view(plan::label::port_prefix).size())] = *port;
   }
   auto base_url = label_or(c.labels, plan::label::jupyter_base_url);
   if (!base_url.empty() && v.ports.count("jupyter")) {

@@ -12,6 +12,10 @@ namespace dlenv::ops {
 // The value of `key` in `labels`, or `fallback`.
 std::string label_or(const engine::Labels& labels, const std::string& key, std::string fallback = {});
 
+// The TCP port a dlenv.port.* label names; nullopt unless it is a whole number in 1-65535
+// (labels may be written by anyone who can use the engine).
+std::optional<int> port_of_label(const std::string& value);
+
 // "http://127.0.0.1:PORT/BASE/?token=T" (no token part when `token` is empty).
 std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token);
 

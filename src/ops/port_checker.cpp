@@ -3,9 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <string_view>
+
 #include "plan/env_plan.hpp"
+#include "ops/env_views.hpp"
 #include "util/text.hpp"
 
 namespace dlenv::ops {
@@ -24,6 +28,29 @@ bool can_bind_loopback(int port) {
   return ok;
 }
 
+bool ssh_greets(int port, std::chrono::milliseconds timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  char greeting[4] = {};
+  size_t got = 0;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    while (got < sizeof greeting) {
+      ssize_t n = ::recv(fd, greeting + got, sizeof greeting - got, 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+  }
+  ::close(fd);
+  return got == sizeof greeting && std::string_view(greeting, sizeof greeting) == "SSH-";
+}
+
 Result<PortChecker> PortChecker::snapshot(engine::Engine& engine, const std::string& own_container) {
   PortChecker checker;
   auto containers = DLENV_TRY(engine.list_containers({}));
@@ -33,10 +60,7 @@ Result<PortChecker> PortChecker::snapshot(engine::Engine& engine, const std::str
       if (p.host_port > 0) checker.taken_.insert(p.host_port);
     for (const auto& [key, value] : c.labels) {
       if (!starts_with(key, plan::label::port_prefix)) continue;
-      try {
-        checker.taken_.insert(std::stoi(value));
-      } catch (...) {
-      }
+      if (auto port = port_of_label(value)) checker.taken_.insert(*port);
     }
   }
   return checker;

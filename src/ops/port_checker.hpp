@@ -1,6 +1,7 @@
 #pragma once
 // Decides whether a host port may be leased: nobody's container publishes it or has it
 // leased in its labels (other dlenv users included), and a test bind on 127.0.0.1 works.
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -21,5 +22,9 @@ class PortChecker {
 
 // True when a TCP socket can bind 127.0.0.1:port right now.
 bool can_bind_loopback(int port);
+
+// True when a connection to 127.0.0.1:port is greeted with "SSH-" within `timeout` (sshd is
+// up: docker-proxy accepts on a published port even before anything listens behind it).
+bool ssh_greets(int port, std::chrono::milliseconds timeout);
 
 }  // namespace dlenv::ops

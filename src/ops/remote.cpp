@@ -64,17 +64,20 @@ Result<TunnelInfo> parse_tunnel_info(std::string_view text) {
     auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     auto key = line.substr(0, eq), value = trim(line.substr(eq + 1));
-    try {
-      if (key == "env") info.env = value;
-      else if (key == "container") info.container = value;
-      else if (key == "user") info.user = value;
-      else if (key == "jupyter_url") info.jupyter_url = value;
-      else if (key == "jupyter_port") info.jupyter_port = std::stoi(value);
-      else if (key == "ssh_port") info.ssh_port = std::stoi(value);
-      else if (key == "host_key") info.host_key = value;
-    } catch (...) {
-      return fail(ErrorCode::io, fmt::format("the server answered '{}' for {}", value, key), "is the same dlenv version installed there?");
-    }
+    auto port = [&]() -> Result<int> {
+      auto n = parse_int(value);
+      if (!n || *n < 1 || *n > 65535)
+        return fail(ErrorCode::io, fmt::format("the server answered '{}' for {}", abbreviate(value), key),
+                    "is the same dlenv version installed there?");
+      return static_cast<int>(*n);
+    };
+    if (key == "env") info.env = value;
+    else if (key == "container") info.container = value;
+    else if (key == "user") info.user = value;
+    else if (key == "jupyter_url") info.jupyter_url = value;
+    else if (key == "jupyter_port") info.jupyter_port = DLENV_TRY(port());
+    else if (key == "ssh_port") info.ssh_port = DLENV_TRY(port());
+    else if (key == "host_key") info.host_key = value;
   }
   if (info.container.empty() || (info.jupyter_port == 0 && info.ssh_port == 0))
     return fail(ErrorCode::io, "the server did not describe the environment", "run 'dlenv remote SERVER -- up ENV' first; is dlenv installed there?");

@@ -1,5 +1,6 @@
 #include "ops/up.hpp"
 
+#include <functional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -86,10 +87,7 @@ Status adopt_ports_from_labels(store::Store& store, const std::string& key, cons
     std::string service = label.substr(std::string_view(plan::label::port_prefix).size());
     bool known = std::any_of(leased.begin(), leased.end(), [&](const auto& l) { return l.service == service; });
     if (known) continue;
-    try {
-      DLENV_TRY_VOID(store.adopt_port({std::stoi(value), key, service}));
-    } catch (...) {
-    }
+    if (auto port = port_of_label(value)) DLENV_TRY_VOID(store.adopt_port({*port, key, service}));
   }
   return {};
 }
@@ -104,37 +102,54 @@ void forget_if_never_created(Context& ctx, store::Store& store, const std::strin
   (void)store.remove_env(key);
 }
 
-// Waits until Jupyter answers /api/status with the token (200), or the container stops.
-Status wait_for_jupyter(Context& ctx, const std::string& env_name, const std::string& container, int port,
-                        const std::string& base_url, const std::string& token, std::chrono::seconds timeout) {
-  const std::string url = fmt::format("http://127.0.0.1:{}{}api/status", port, base_url);
+// Waits until `answers()` says the service (`what`, at `where`) is ready, or the container
+// stops (its last log lines, with `secret` redacted, go into the error), or `timeout` passes.
+Status wait_until_ready(Context& ctx, const std::string& env_name, const std::string& container, std::string_view what,
+                        const std::string& where, const std::string& secret, const std::function<bool()>& answers,
+                        std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  ctx.progress().phase(env_name, "waiting for Jupyter");
+  ctx.progress().phase(env_name, fmt::format("waiting for {}", what));
   for (int attempt = 0;; ++attempt) {
     DLENV_TRY_VOID(check_interrupt());
-    auto status = ctx.http_probe()(url, {"Authorization: token " + token});
-    if (status && *status == 200) return {};
+    if (answers()) return {};
     if (attempt % 10 == 9) {
       auto info = DLENV_TRY(ctx.engine().inspect_container(container));
       if (!info || !info->running()) {
         std::string tail;
         (void)ctx.engine().logs(container, false, 20, [&](engine::StreamKind, std::string_view s) { tail += s; });
-        auto pos = tail.find(token);
-        while (pos != std::string::npos) {
-          tail.replace(pos, token.size(), "***");
-          pos = tail.find(token);
-        }
+        for (auto pos = secret.empty() ? std::string::npos : tail.find(secret); pos != std::string::npos; pos = tail.find(secret))
+          tail.replace(pos, secret.size(), "***");
         return fail(Error(ErrorCode::engine_api,
-                          fmt::format("the container of '{}' stopped before Jupyter answered (exit code {})", env_name,
+                          fmt::format("the container of '{}' stopped before {} answered (exit code {})", env_name, what,
                                       info ? info->exit_code : -1),
                           fmt::format("see 'dlenv logs {}'; its last lines were:\n{}", env_name, trim(tail))));
       }
     }
     if (std::chrono::steady_clock::now() > deadline)
-      return fail(ErrorCode::io, fmt::format("Jupyter in '{}' did not answer on {} within {} s", env_name, url, timeout.count()),
+      return fail(ErrorCode::io, fmt::format("{} in '{}' did not answer on {} within {} s", what, env_name, where, timeout.count()),
                   fmt::format("see 'dlenv logs {}'", env_name));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+// Jupyter answers /api/status with the token (200); sshd greets on its port.
+Status wait_for_services(Context& ctx, const spec::EnvSpec& env, const plan::RunPlan& run, const std::map<std::string, int>& ports,
+                         const std::string& token, std::chrono::seconds timeout) {
+  if (env.jupyter) {
+    const std::string url = fmt::format("http://127.0.0.1:{}{}api/status", ports.at("jupyter"), run.jupyter_base_url);
+    auto answers = [&] {
+      auto status = ctx.http_probe()(url, {"Authorization: token " + token});
+      return status && *status == 200;
+    };
+    DLENV_TRY_VOID(wait_until_ready(ctx, env.name, run.container_name, "Jupyter", url, token, answers, timeout));
+  }
+  if (env.ssh) {
+    const int port = ports.at("ssh");
+    auto answers = [&] { return ctx.ssh_probe()(port); };
+    DLENV_TRY_VOID(wait_until_ready(ctx, env.name, run.container_name, "sshd", fmt::format("127.0.0.1:{}", port), "",
+                                    answers, timeout));
+  }
+  return {};
 }
 
 Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spec::EnvSpec& as_written, const UpOptions& options) {
@@ -262,8 +277,7 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
           continue;
         }
       }
-      if (env.jupyter)
-        DLENV_TRY_VOID(wait_for_jupyter(ctx, env.name, name, ports.at("jupyter"), plan.run.jupyter_base_url, token, options.ready_timeout));
+      DLENV_TRY_VOID(wait_for_services(ctx, env, plan.run, ports, token, options.ready_timeout));
       return {};
     }
   }();

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,40 @@ std::vector<char*> to_cargv(const std::vector<std::string>& v) {
   out.push_back(nullptr);
   return out;
 }
+
+// A file descriptor, closed when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Pipe {
+  Fd read, write;
+  static Result<Pipe> make() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      return fail(ErrorCode::io, fmt::format("pipe failed: {}", std::strerror(errno)), "the system may be out of file descriptors");
+    Pipe p;
+    p.read.reset(fds[0]);
+    p.write.reset(fds[1]);
+    return p;
+  }
+};
 
 // Drops root for the user dlenv acts for (all of uid, gid and groups), when it does.
 bool become_acting_user() {
@@ -71,9 +106,10 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
     return fail(ErrorCode::io, fmt::format("program '{}' was not found on PATH", argv[0]),
                 fmt::format("install {} or add it to PATH", argv[0]));
 
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
-    return fail(ErrorCode::io, fmt::format("pipe failed: {}", std::strerror(errno)));
+  // Every descriptor is closed on every way out. exec_error carries the child's errno when
+  // it could not become the program (it closes on a successful exec: CLOEXEC).
+  Pipe in = DLENV_TRY(Pipe::make()), out = DLENV_TRY(Pipe::make()), err = DLENV_TRY(Pipe::make());
+  Pipe exec_error = DLENV_TRY(Pipe::make());
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
@@ -81,50 +117,63 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
   auto cargv = to_cargv(argv);
   auto cenv = to_cargv(env_strings);
 
-  int out_fd_file = -1;
+  Fd out_file;
   if (options.stdout_file) {
-    out_fd_file = ::open(options.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out_fd_file < 0)
-      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", *options.stdout_file, std::strerror(errno)));
+    out_file.reset(::open(options.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (out_file.get() < 0)
+      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", *options.stdout_file, std::strerror(errno)),
+                  "check that its folder exists and is writable");
   }
   bool want_err = options.capture_stderr || options.on_stderr_line;
 
   pid_t pid = ::fork();
-  if (pid < 0) return fail(ErrorCode::io, fmt::format("fork failed: {}", std::strerror(errno)));
+  if (pid < 0) return fail(ErrorCode::io, fmt::format("fork failed: {}", std::strerror(errno)), "the system may be out of processes or memory");
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::dup2(in_pipe[0], 0);
-    if (out_fd_file >= 0) ::dup2(out_fd_file, 1);
-    else if (options.capture_stdout) ::dup2(out_pipe[1], 1);
-    if (want_err) ::dup2(err_pipe[1], 2);
+    ::dup2(in.read.get(), 0);
+    if (out_file.get() >= 0) ::dup2(out_file.get(), 1);
+    else if (options.capture_stdout) ::dup2(out.write.get(), 1);
+    if (want_err) ::dup2(err.write.get(), 2);
     ::signal(SIGPIPE, SIG_DFL);
-    if (!options.keep_root && !become_acting_user()) ::_exit(126);
-    ::execve(program->c_str(), cargv.data(), cenv.data());
+    if (options.keep_root || become_acting_user()) ::execve(program->c_str(), cargv.data(), cenv.data());
+    int e = errno;
+    (void)!::write(exec_error.write.get(), &e, sizeof e);
     ::_exit(127);
   }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (out_fd_file >= 0) ::close(out_fd_file);
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  exec_error.write.reset();
+  out_file.reset();
+  int exec_errno = 0;
+  ssize_t got;
+  while ((got = ::read(exec_error.read.get(), &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return fail(ErrorCode::io, fmt::format("could not run '{}': {}", *program, std::strerror(exec_errno)),
+                fmt::format("check that {} is a program you may run", *program));
+  }
 
   // Feed stdin (small inputs) and close it.
   if (!options.stdin_data.empty()) {
     ::signal(SIGPIPE, SIG_IGN);
     size_t off = 0;
     while (off < options.stdin_data.size()) {
-      ssize_t n = ::write(in_pipe[1], options.stdin_data.data() + off, options.stdin_data.size() - off);
+      ssize_t n = ::write(in.write.get(), options.stdin_data.data() + off, options.stdin_data.size() - off);
       if (n <= 0) break;
       off += static_cast<size_t>(n);
     }
   }
-  ::close(in_pipe[1]);
+  in.write.reset();
 
   SubprocessResult result;
   std::string err_line_buf;
   auto deadline = options.timeout ? std::optional(std::chrono::steady_clock::now() + *options.timeout) : std::nullopt;
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    pollfd fds[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
     int wait_ms = 200;  // wake up to notice Ctrl-C
     if (interrupted()) {
       ::kill(-pid, SIGTERM);
@@ -170,17 +219,15 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
     }
   }
   if (options.on_stderr_line && !err_line_buf.empty()) options.on_stderr_line(err_line_buf);
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
+  out.read.reset();
+  err.read.reset();
 
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
-  if (result.exit_code == 127 && !result.timed_out && result.out.empty())
-    return fail(ErrorCode::io, fmt::format("could not start '{}'", argv[0]));
-  return result;
+  return result;  // 127 from the program itself is its exit code, with its stderr
 }
 
 Error exec_process(const std::vector<std::string>& argv) {

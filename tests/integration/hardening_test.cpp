@@ -158,5 +158,27 @@ TEST_F(SudoRightsTest, UnderSudoFilesAreReadAndCreatedWithTheUsersRights) {
   EXPECT_FALSE(fs::exists(root / "root-only" / "state"));
 }
 
+TEST_F(SudoRightsTest, EveryCommandActsForTheSudoUserRemoteAndInitToo) {
+  give_to_user(root);
+  const std::vector<std::string> sudo = {"SUDO_UID=" + std::to_string(account.uid), "SUDO_GID=" + std::to_string(account.gid),
+                                         "SUDO_USER=" + std::string(kUser)};
+  // ssh started by `remote` runs as the user: its ProxyCommand writes the uid it ran as.
+  const fs::path who = root / "who";
+  dlenv({"remote", "nohost.invalid", "--ssh-option", "ProxyCommand=sh -c 'id -u > " + who.string() + "'", "--", "ls"}, sudo);
+  EXPECT_EQ(read_text(who), std::to_string(account.uid) + "\n");
+  auto option = dlenv({"remote", "--", "-oProxyCommand=true", "ls"}, sudo);
+  EXPECT_EQ(option.code, 2) << option.err;
+  // init writes the project file as the user, and cannot write where the user cannot.
+  auto init = dlenv({"init", (root / "mine").string()}, sudo);
+  ASSERT_EQ(init.code, 0) << init.err;
+  struct stat st {};
+  ASSERT_EQ(::stat((root / "mine" / "dlenv.toml").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, account.uid);
+  fs::create_directories(root / "root-only");
+  sh({"chown", "root:root", (root / "root-only").string()});
+  EXPECT_NE(dlenv({"init", (root / "root-only" / "x").string()}, sudo).code, 0);
+  EXPECT_FALSE(fs::exists(root / "root-only" / "x"));
+}
+
 }  // namespace
 }  // namespace dlenv::itest

@@ -1,8 +1,8 @@
 #pragma once
 // A Context over FakeEngine in a scratch folder, for use-case tests: `project/` holds the
 // project, `home/` is the user's home, state and caches live beside them, the base image
-// dlenv/debian:bookworm exists and Jupyter always answers 200 (the probed URLs and headers
-// are recorded). `use(user)` re-makes the context for another user.
+// dlenv/debian:bookworm exists, Jupyter always answers 200 and sshd always greets (the probed
+// URLs, headers and ssh ports are recorded). `use(user)` re-makes the context for another user.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -42,6 +42,10 @@ class FakeOpsTest : public ::testing::Test {
       probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());
       return 200;
     });
+    ctx->set_ssh_probe([this](int port) {
+      probed_ssh_ports.push_back(port);
+      return true;
+    });
   }
   void write_project(const std::string& toml) { std::ofstream(root / "project" / "dlenv.toml") << toml; }
   Result<std::vector<ops::EnvView>> try_up(std::vector<std::string> envs = {}, bool trust = false) {
@@ -63,6 +67,7 @@ class FakeOpsTest : public ::testing::Test {
   std::unique_ptr<ops::Context> ctx;
   std::string base_id;
   std::vector<std::string> probed_urls, probed_headers;
+  std::vector<int> probed_ssh_ports;
 
  private:
   ops::SilentProgress silent_;

@@ -41,6 +41,7 @@ class OpsExportTest : public ::testing::Test {
     engine.add_image("dlenv/debian:bookworm");
     ctx = std::make_unique<ops::Context>(engine, host, progress);
     ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+    ctx->set_ssh_probe([](int) { return true; });
   }
   void write_project(const std::string& toml) { std::ofstream(project / "dlenv.toml") << toml; }
   ops::EnvView up() {

@@ -36,6 +36,7 @@ TEST_F(OpsUpTest, BuildsEveryLayerThenCreatesAndStartsTheContainer) {
   EXPECT_EQ(views[0].ports.at("jupyter"), 41000);
   ASSERT_EQ(probed_urls.size(), 1u);
   EXPECT_EQ(probed_urls[0], "http://127.0.0.1:41000/dlenv/demo/api/status");
+  EXPECT_EQ(probed_ssh_ports, std::vector<int>{views[0].ports.at("ssh")}) << "up waits for sshd too";
 }
 
 TEST_F(OpsUpTest, ContainerSpecPublishesOnLoopbackAndCarriesNoToken) {
