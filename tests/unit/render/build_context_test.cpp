@@ -41,6 +41,16 @@ TEST(RenderSystemLayer, DebianWithJupyterAndPackages) {
   ASSERT_NE(file(ctx, "jupyter_server_config.py"), nullptr);
 }
 
+// Golden files do not pin hashes: the label carries the layer's own, and FROM its parent.
+TEST(RenderSystemLayer, TheLabelCarriesTheLayersContentHashAndFromItsParent) {
+  auto l = layer(plan::LayerKind::user);
+  l.content_hash = std::string(64, 'a');
+  l.parent = "dlenv/system:bbbbbbbbbbbbbbbb";
+  auto df = render::render_layer(l).value().dockerfile();
+  EXPECT_NE(df.find("dlenv.content-hash=\"" + l.content_hash + "\""), std::string::npos) << df;
+  EXPECT_NE(df.find("FROM dlenv/system:bbbbbbbbbbbbbbbb\n"), std::string::npos) << df;
+}
+
 TEST(RenderSystemLayer, WithoutJupyterHasNoJupyterConfig) {
   auto l = layer(plan::LayerKind::system);
   l.jupyter = false;
