@@ -1,6 +1,30 @@
 #include "render/scripts.hpp"
 
+#include <string_view>
+#include <utility>
+
+#include "plan/run_plan.hpp"
+
 namespace dlenv::render {
+namespace {
+
+// The container paths, file names and ports dlenv uses, from plan/run_plan.hpp (one place).
+std::string with_dlenv_paths(std::string text) {
+  const std::pair<std::string_view, std::string> values[] = {
+      {"@SECRETS@", plan::kSecretsMountPoint},
+      {"@HOST_KEY@", plan::kSshHostKeyFile},
+      {"@AUTHORIZED_KEYS@", plan::kAuthorizedKeysFile},
+      {"@TOKEN@", plan::kJupyterTokenFile},
+      {"@SSH_PORT@", std::to_string(plan::kSshContainerPort)},
+      {"@JUPYTER_PORT@", std::to_string(plan::kJupyterContainerPort)},
+  };
+  for (const auto& [placeholder, value] : values)
+    for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
+      text.replace(at, placeholder.size(), value);
+  return text;
+}
+
+}  // namespace
 
 std::string install_system_script() {
   return R"SH(#!/bin/sh
@@ -161,12 +185,12 @@ exec sleep infinity
 }
 
 std::string sshd_config() {
-  return R"(# dlenv: sshd for one user, run as that user (never root), keys only. The host key and
+  return with_dlenv_paths(R"(# dlenv: sshd for one user, run as that user (never root), keys only. The host key and
 # the authorized keys come from the environment's secrets, mounted read-only; the allowed
 # user is given on the command line (-o AllowUsers=...).
-Port 2222
-HostKey /run/dlenv/secrets/ssh_host_ed25519_key
-AuthorizedKeysFile /run/dlenv/secrets/authorized_keys
+Port @SSH_PORT@
+HostKey @SECRETS@/@HOST_KEY@
+AuthorizedKeysFile @SECRETS@/@AUTHORIZED_KEYS@
 PidFile /tmp/dlenv-sshd.pid
 UsePAM no
 PubkeyAuthentication yes
@@ -185,17 +209,17 @@ MaxAuthTries 3
 LoginGraceTime 30
 PrintMotd no
 Subsystem sftp internal-sftp
-)";
+)");
 }
 
 std::string jupyter_server_config() {
-  return R"PY(# dlenv: Jupyter Server settings for a container environment. The token is read from a
+  return with_dlenv_paths(R"PY(# dlenv: Jupyter Server settings for a container environment. The token is read from a
 # file that dlenv mounts read-only: it never appears in argv, the environment or the logs.
 import os
 
 c = get_config()  # noqa: F821
 
-with open("/run/dlenv/secrets/jupyter_token", encoding="ascii") as token_file:
+with open("@SECRETS@/@TOKEN@", encoding="ascii") as token_file:
     _token = token_file.read().strip()
 try:
     import jupyter_server
@@ -208,7 +232,7 @@ else:
     c.ServerApp.token = _token
 c.ServerApp.password = ""
 c.ServerApp.ip = "0.0.0.0"
-c.ServerApp.port = 8888
+c.ServerApp.port = @JUPYTER_PORT@
 c.ServerApp.port_retries = 0
 c.ServerApp.open_browser = False
 # Listening on all interfaces inside the container turns the Host-header check off unless
@@ -218,7 +242,7 @@ c.ServerApp.base_url = os.environ.get("DLENV_JUPYTER_BASE_URL", "/")
 c.ServerApp.root_dir = os.environ.get("DLENV_WORKDIR", os.path.expanduser("~"))
 # The container runs as the host user; that is root only when root ran dlenv.
 c.ServerApp.allow_root = os.getuid() == 0
-)PY";
+)PY");
 }
 
 }  // namespace dlenv::render

@@ -28,9 +28,10 @@ class IsolationTest : public UserTest {
     }
     auto groups = sh({"id", "-G", kOther});
     struct stat sock {};
-    if (::stat("/var/run/docker.sock", &sock) == 0 && sock.st_gid != 0)
+    if (::stat("/var/run/docker.sock", &sock) == 0 && sock.st_gid != 0) {
       ASSERT_EQ((" " + groups.out).find(" " + std::to_string(sock.st_gid)), std::string::npos)
           << kOther << " must not be in the engine socket's group";
+    }
     network = "dlenv-u" + std::to_string(account.uid);
     write_project(std::string("[envs.") + kEnv + "]\nbase = \"dlenv/debian:bookworm\"\n");
     give_to_user(root);

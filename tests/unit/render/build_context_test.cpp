@@ -4,6 +4,7 @@
 
 #include "golden.hpp"
 #include "plan/build_plan.hpp"
+#include "plan/run_plan.hpp"
 #include "render/build_context.hpp"
 #include "render/scripts.hpp"
 #include "scratch_dir.hpp"
@@ -123,4 +124,18 @@ TEST(RenderScripts, NoSudoAnywhere) {
   auto ctx = render::render_layer(l).value();
   for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("NOPASSWD"), std::string::npos) << f.path;
   EXPECT_NE(render::add_user_script().find("rm -f \"/etc/sudoers.d/$name\""), std::string::npos);
+}
+
+// The container paths and ports in sshd and Jupyter configs are plan's constants, filled in.
+TEST(RenderSystemLayer, ConfigsUseDlenvsPathsAndPortsFromOnePlace) {
+  auto ctx = render::render_layer(layer(plan::LayerKind::system)).value();
+  const auto* sshd = file(ctx, "sshd_config");
+  const auto* jupyter = file(ctx, "jupyter_server_config.py");
+  ASSERT_TRUE(sshd && jupyter);
+  EXPECT_NE(sshd->content.find("Port " + std::to_string(plan::kSshContainerPort) + "\n"), std::string::npos);
+  EXPECT_NE(sshd->content.find(std::string("HostKey ") + plan::kSecretsMountPoint + "/" + plan::kSshHostKeyFile + "\n"),
+            std::string::npos);
+  EXPECT_NE(jupyter->content.find("c.ServerApp.port = " + std::to_string(plan::kJupyterContainerPort) + "\n"), std::string::npos);
+  EXPECT_NE(jupyter->content.find(std::string(plan::kSecretsMountPoint) + "/" + plan::kJupyterTokenFile), std::string::npos);
+  for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("@SECRETS@"), std::string::npos) << f.path;
 }
