@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "plan/run_plan.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::render {
 namespace {
@@ -18,9 +19,7 @@ std::string with_dlenv_paths(std::string text) {
       {"@SSH_PORT@", std::to_string(plan::kSshContainerPort)},
       {"@JUPYTER_PORT@", std::to_string(plan::kJupyterContainerPort)},
   };
-  for (const auto& [placeholder, value] : values)
-    for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
-      text.replace(at, placeholder.size(), value);
+  for (const auto& [placeholder, value] : values) text = replace_all(std::move(text), placeholder, value);
   return text;
 }
 

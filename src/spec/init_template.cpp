@@ -2,6 +2,7 @@
 // (no space after '#') so that removing the '#' yields valid TOML; prose comments use "# ".
 #include "spec/loader.hpp"
 #include "spec/toml_text.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::spec {
 
@@ -71,18 +72,11 @@ base = @BASE@
 #WANDB_MODE = "offline"
 )";
 
-void replace_all(std::string& text, std::string_view placeholder, std::string_view value) {
-  for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
-    text.replace(at, placeholder.size(), value);
-}
-
 }  // namespace
 
 std::string init_template(std::string_view env_name, std::string_view base) {
-  std::string text(kTemplate);
-  replace_all(text, "@TABLE@", toml_key_path("envs", env_name));
-  replace_all(text, "@BASE@", toml_string(base));
-  return text;
+  return replace_all(replace_all(std::string(kTemplate), "@TABLE@", toml_key_path("envs", env_name)), "@BASE@",
+                     toml_string(base));
 }
 
 }  // namespace dlenv::spec

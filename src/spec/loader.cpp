@@ -908,7 +908,7 @@ Result<GpuRequest> parse_gpu_request(std::string_view text) {
   }
   auto all_digits = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
   if (all_digits(t) && t.size() <= 2) {
-    request.count = std::stoi(t);
+    request.count = static_cast<int>(*parse_int(t));
     if (request.count > 64) return fail(ErrorCode::usage, fmt::format("--gpus {} is more than 64", t), hint);
     request.kind = request.count == 0 ? GpuRequest::Kind::none : GpuRequest::Kind::count;
     return request;

@@ -93,6 +93,13 @@ std::string shell_quote(std::string_view s) {
   return out;
 }
 
+std::string replace_all(std::string text, std::string_view placeholder, std::string_view value) {
+  if (placeholder.empty()) return text;
+  for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size()))
+    text.replace(at, placeholder.size(), value);
+  return text;
+}
+
 bool has_control_char(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);

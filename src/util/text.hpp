@@ -28,6 +28,9 @@ std::string abbreviate(std::string_view s, size_t max = 80);
 // A whole decimal integer ("123"; not "123abc", not " 1"); nullopt otherwise or on overflow.
 std::optional<int64_t> parse_int(std::string_view s);
 
+// `text` with every `placeholder` replaced by `value` (templates: @NAME@ markers).
+std::string replace_all(std::string text, std::string_view placeholder, std::string_view value);
+
 // Quotes a word for a POSIX shell (single quotes).
 std::string shell_quote(std::string_view s);
 
