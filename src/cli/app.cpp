@@ -294,7 +294,7 @@ int run(int argc, char** argv) {
   url->callback([&] {
     exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
       if (tunnel_info) {
-        fmt::print("{}", ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, env_name))));
+        fmt::print("{}", DLENV_TRY(ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, env_name)))));
         return {};
       }
       auto view = DLENV_TRY(ops::describe(ctx, common.project, env_name));

@@ -99,7 +99,11 @@ Result<TunnelInfo> tunnel_info_of(Context& ctx, const std::filesystem::path& pro
   return info;
 }
 
-std::string format_tunnel_info(const TunnelInfo& info) {
+Result<std::string> format_tunnel_info(const TunnelInfo& info) {
+  for (const auto* value : {&info.env, &info.container, &info.user, &info.jupyter_url, &info.host_key})
+    if (has_control_char(*value))
+      return fail(ErrorCode::io, fmt::format("cannot describe '{}': a value holds a control character", abbreviate(info.env)),
+                  "its container's labels were changed outside dlenv; 'dlenv rm' it and 'dlenv up' again");
   std::string out = fmt::format("env={}\ncontainer={}\nuser={}\n", info.env, info.container, info.user);
   if (info.jupyter_port) out += fmt::format("jupyter_port={}\njupyter_url={}\n", info.jupyter_port, info.jupyter_url);
   if (info.ssh_port) out += fmt::format("ssh_port={}\n", info.ssh_port);

@@ -38,7 +38,9 @@ struct TunnelInfo {
 Result<TunnelInfo> parse_tunnel_info(std::string_view text);
 // The server side: what this machine knows of the environment, and its key=value form.
 Result<TunnelInfo> tunnel_info_of(Context& ctx, const std::filesystem::path& project, const std::string& env);
-std::string format_tunnel_info(const TunnelInfo& info);
+// key=value lines: io error when a value (from labels, which anyone using the engine can
+// write) holds a control character, which would add or change a line.
+Result<std::string> format_tunnel_info(const TunnelInfo& info);
 
 struct TunnelReady {
   std::string local_jupyter_url;  // the URL to open here (or paste into VS Code)

@@ -7,7 +7,7 @@ using namespace dlenv;
 TEST(TunnelInfo, WhatTheServerPrintsParsesBack) {
   ops::TunnelInfo info{"demo", "dlenv-demo-1234abcd", "ada", "http://127.0.0.1:20001/dlenv/demo/?token=t0k", 20001, 20002,
                        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA"};
-  auto parsed = ops::parse_tunnel_info(ops::format_tunnel_info(info));
+  auto parsed = ops::parse_tunnel_info(ops::format_tunnel_info(info).value());
   ASSERT_TRUE(parsed) << parsed.error().describe();
   EXPECT_EQ(parsed->container, info.container);
   EXPECT_EQ(parsed->user, "ada");
@@ -27,4 +27,14 @@ TEST(RemoteArgv, QuotesEachWordForTheServersShell) {
   ops::RemoteTarget target{"ada@gpu", "jump", "dlenv", {"Port=2222"}};
   auto argv = ops::remote_argv(target, {"exec", "demo", "--", "echo", "two words"});
   EXPECT_EQ(argv, (std::vector<std::string>{"ssh", "-J", "jump", "-o", "Port=2222", "ada@gpu", "--", "dlenv exec demo -- echo 'two words'"}));
+}
+
+TEST(TunnelInfo, AValueWithANewlineOrQuoteCannotAddALine) {
+  ops::TunnelInfo info{"demo", "dlenv-demo-1234abcd", "ada", "http://127.0.0.1:20001/dlenv/demo/\nssh_port=22", 20001, 20002, ""};
+  EXPECT_FALSE(ops::format_tunnel_info(info));
+  info.jupyter_url = "http://127.0.0.1:20001/dlenv/\"demo'/";  // quotes are plain characters in this form
+  auto parsed = ops::parse_tunnel_info(ops::format_tunnel_info(info).value());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->jupyter_url, info.jupyter_url);
+  EXPECT_EQ(parsed->ssh_port, 20002);
 }

@@ -139,3 +139,20 @@ TEST(RenderSystemLayer, ConfigsUseDlenvsPathsAndPortsFromOnePlace) {
   EXPECT_NE(jupyter->content.find(std::string(plan::kSecretsMountPoint) + "/" + plan::kJupyterTokenFile), std::string::npos);
   for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("@SECRETS@"), std::string::npos) << f.path;
 }
+
+// Quotes in a requirement's marker stay inside their word: a shell reading the RUN line gets
+// the requirements back unchanged; a newline is refused before it reaches the Dockerfile.
+TEST(RenderProjectLayer, QuotesInRequirementsStayInTheirWordAndNewlinesAreRefused) {
+  auto l = layer(plan::LayerKind::project);
+  l.pip = {"numpy; python_version < \"3.12\"", "torch; platform_machine != 'aarch64'"};
+  auto df = render::render_layer(l).value().dockerfile();
+  const std::string prefix = "RUN sh /usr/local/lib/dlenv/install-python ";
+  auto at = df.find(prefix);
+  ASSERT_NE(at, std::string::npos) << df;
+  std::string words = df.substr(at + prefix.size(), df.find('\n', at) - at - prefix.size());
+  auto shell = run_process({"sh", "-c", "eval \"set -- $1\"; printf '%s\\n' \"$@\"", "sh", words});
+  ASSERT_TRUE(shell);
+  EXPECT_EQ(shell->out, l.pip[0] + "\n" + l.pip[1] + "\n");
+  l.pip.push_back("numpy\nRUN touch /pwned");
+  EXPECT_FALSE(render::render_layer(l));
+}
