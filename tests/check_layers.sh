@@ -10,14 +10,16 @@ allowed() {
   case $1 in
     util)   echo "util" ;;
     spec)   echo "spec util" ;;
-    host)   echo "host util" ;;
+    host)   echo "host spec util" ;;
     compat) echo "compat spec host util" ;;
     plan)   echo "plan compat spec host util" ;;
     render) echo "render plan compat spec host util" ;;
     engine) echo "engine util" ;;
     store)  echo "store util" ;;
-    ops)    echo "ops render plan compat spec host engine store util" ;;
-    cli)    echo "cli ops render plan compat spec host engine store util" ;;
+    backend)  echo "backend render plan compat spec host util" ;;
+    backends) echo "backends backend engine store render plan compat spec host util" ;;
+    ops)    echo "ops backend render plan compat spec host util" ;;
+    cli)    echo "cli ops backends backend render plan compat spec host util" ;;
     *)      echo "" ;;
   esac
 }

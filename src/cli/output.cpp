@@ -18,7 +18,7 @@ nlohmann::json to_json(const ops::EnvView& e) {
   nlohmann::json j = {
       {"name", e.name},
       {"project", e.project},
-      {"state", e.state},
+      {"state", std::string(backend::to_string(e.state))},
       {"container", e.container},
       {"container_id", e.container_id},
       {"image", e.image},
@@ -48,7 +48,7 @@ std::string error_json(const Error& error) {
 }
 
 std::string env_human(const ops::EnvView& e) {
-  std::string out = fmt::format("{} is {}\n", e.name, e.state);
+  std::string out = fmt::format("{} is {}\n", e.name, backend::to_string(e.state));
   if (!e.jupyter_url.empty()) out += fmt::format("  Jupyter:   {}\n", e.jupyter_url);
   for (const auto& [service, port] : e.ports) out += fmt::format("  port:      {} on 127.0.0.1:{}\n", service, port);
   out += fmt::format("  container: {} ({})\n", e.container, e.image);
@@ -62,7 +62,7 @@ std::string envs_table(const std::vector<ops::EnvView>& envs) {
   for (const auto& e : envs) {
     std::string ports;
     for (const auto& [service, port] : e.ports) ports += fmt::format("{}{}:{}", ports.empty() ? "" : ",", service, port);
-    table.add_row({e.name, e.state, ports.empty() ? "-" : ports, fmt::format("{}:{}", e.uid, e.gid), e.container, e.project});
+    table.add_row({e.name, std::string(backend::to_string(e.state)), ports.empty() ? "-" : ports, fmt::format("{}:{}", e.uid, e.gid), e.container, e.project});
   }
   return table.render();
 }
@@ -77,10 +77,6 @@ namespace {
 
 nlohmann::json version_or_null(const std::optional<Version>& v) {
   return v ? nlohmann::json(v->str()) : nlohmann::json(nullptr);
-}
-
-bool has_nvidia_runtime(const engine::EngineDetails& d) {
-  return std::find(d.runtimes.begin(), d.runtimes.end(), "nvidia") != d.runtimes.end();
 }
 
 }  // namespace
@@ -174,7 +170,7 @@ std::string doctor_json(const std::vector<ops::Check>& checks) {
   nlohmann::json list = nlohmann::json::array();
   bool ok = true;
   for (const auto& c : checks) {
-    list.push_back({{"name", c.name}, {"status", std::string(ops::to_string(c.status))}, {"detail", c.detail}, {"remedy", c.remedy}});
+    list.push_back({{"name", c.name}, {"status", std::string(backend::to_string(c.status))}, {"detail", c.detail}, {"remedy", c.remedy}});
     ok = ok && c.status != ops::Check::Status::fail;
   }
   return nlohmann::json{{"ok", ok}, {"checks", list}}.dump(2);
@@ -183,33 +179,33 @@ std::string doctor_json(const std::vector<ops::Check>& checks) {
 std::string doctor_human(const std::vector<ops::Check>& checks) {
   std::string out;
   for (const auto& c : checks) {
-    out += fmt::format("{:<5} {:<17} {}\n", ops::to_string(c.status), c.name, c.detail);
-    if (!c.remedy.empty() && c.status != ops::Check::Status::ok) out += fmt::format("{:<23} -> {}\n", "", c.remedy);
+    out += fmt::format("{:<5} {:<17} {}\n", backend::to_string(c.status), c.name, c.detail);
+    if (!c.remedy.empty() && c.status != backend::Check::Status::ok) out += fmt::format("{:<23} -> {}\n", "", c.remedy);
   }
   return out;
 }
 
-std::string host_json(const host::GpuFacts& facts, const EngineReport& engine) {
+std::string host_json(const host::GpuFacts& facts, const backend::BackendReport& engine) {
   auto j = nlohmann::json::parse(host::gpu_facts_to_json(facts, false));
-  nlohmann::json e = {{"endpoint", engine.endpoint}};
-  if (engine.info) {
-    e["version"] = engine.info->version;
-    e["api_version"] = engine.info->api_version;
-    e["podman"] = engine.info->podman;
+  nlohmann::json e = {{"backend", engine.backend}, {"endpoint", engine.endpoint}};
+  if (engine.reachable) {
+    e["version"] = engine.version;
+    e["api_version"] = engine.api_version;
+    e["podman"] = engine.podman;
   }
-  if (engine.details) {
-    e["runtimes"] = engine.details->runtimes;
-    e["default_runtime"] = engine.details->default_runtime;
-    e["nvidia_runtime"] = has_nvidia_runtime(*engine.details);
-    e["cdi_spec_dirs"] = engine.details->cdi_spec_dirs;
-    e["runc_version"] = engine.details->runc_version;
+  if (engine.described) {
+    e["runtimes"] = engine.runtimes;
+    e["default_runtime"] = engine.default_runtime;
+    e["nvidia_runtime"] = engine.nvidia_runtime;
+    e["cdi_spec_dirs"] = engine.cdi_spec_dirs;
+    e["runc_version"] = engine.runc_version;
   }
   if (!engine.error.empty()) e["error"] = engine.error;
   j["engine"] = e;
   return j.dump(2);
 }
 
-std::string host_human(const host::GpuFacts& facts, const EngineReport& engine) {
+std::string host_human(const host::GpuFacts& facts, const backend::BackendReport& engine) {
   std::string out;
   if (facts.driver) {
     out += fmt::format("NVIDIA driver {} (from {}), CUDA driver level {} (from {})\n", facts.driver->version.str(),
@@ -224,17 +220,35 @@ std::string host_human(const host::GpuFacts& facts, const EngineReport& engine) 
     out += table.render();
   }
   for (const auto& n : facts.notes) out += fmt::format("note: {}\n", n);
-  if (engine.info) {
-    out += fmt::format("engine: {} {} at {}", engine.info->podman ? "Podman" : "Docker", engine.info->version, engine.endpoint);
-    if (engine.details)
-      out += fmt::format(", runtimes {}{}", join(engine.details->runtimes, ", "),
-                         engine.details->cdi_spec_dirs.empty() ? "" : ", CDI in " + join(engine.details->cdi_spec_dirs, ", "));
+  if (engine.reachable) {
+    out += fmt::format("engine: {} {} at {}", engine.podman ? "Podman" : "Docker", engine.version, engine.endpoint);
+    if (engine.described)
+      out += fmt::format(", runtimes {}{}", join(engine.runtimes, ", "),
+                         engine.cdi_spec_dirs.empty() ? "" : ", CDI in " + join(engine.cdi_spec_dirs, ", "));
     out += "\n";
   } else {
     out += fmt::format("engine: not reachable at {} ({})\n", engine.endpoint, engine.error);
   }
   out += fmt::format("facts from: {}\n", facts.origin);
   return out;
+}
+
+std::string bootstrap_json(const ops::BootstrapResult& result) {
+  return nlohmann::json{{"image", result.image}, {"id", result.id}, {"created", result.created}}.dump();
+}
+
+std::string settings_json(const std::vector<ops::SettingView>& settings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : settings)
+    list.push_back({{"key", s.key}, {"value", s.value}, {"origin", s.origin}, {"where", s.where}, {"variable", s.variable},
+                    {"description", s.description}});
+  return list.dump(2);
+}
+
+std::string settings_human(const std::vector<ops::SettingView>& settings) {
+  TextTable table({"SETTING", "VALUE", "FROM"});
+  for (const auto& s : settings) table.add_row({s.key, s.value.empty() ? "-" : s.value, s.where.empty() ? s.origin : s.origin + " (" + s.where + ")"});
+  return table.render();
 }
 
 }  // namespace dlenv::cli

@@ -6,11 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "engine/types.hpp"
+#include "backend/backend.hpp"
+#include "ops/config.hpp"
+#include "ops/images/base_bootstrap.hpp"
 #include "host/gpu_facts.hpp"
-#include "ops/doctor.hpp"
-#include "ops/env_view.hpp"
-#include "ops/plan_env.hpp"
+#include "ops/diagnosis/doctor.hpp"
+#include "backend/env_view.hpp"
+#include "ops/environments/plan_env.hpp"
 #include "util/error.hpp"
 
 namespace dlenv::cli {
@@ -28,17 +30,18 @@ std::string plan_json(const ops::PlanView& plan);  // one object, one line
 std::string plan_human(const ops::PlanView& plan);
 
 // dlenv doctor: {"ok": bool, "checks": [{name, status, detail, remedy}]} / one line per check.
-std::string doctor_json(const std::vector<ops::Check>& checks);
-std::string doctor_human(const std::vector<ops::Check>& checks);
+std::string doctor_json(const std::vector<backend::Check>& checks);
+std::string doctor_human(const std::vector<backend::Check>& checks);
 
-// dlenv host: the probe's facts (the saved form `--host FILE` reads back) and the engine.
-struct EngineReport {
-  std::string endpoint;
-  std::optional<engine::EngineInfo> info;
-  std::optional<engine::EngineDetails> details;
-  std::string error;  // why the engine could not be asked
-};
-std::string host_json(const host::GpuFacts& facts, const EngineReport& engine);
-std::string host_human(const host::GpuFacts& facts, const EngineReport& engine);
+// dlenv host: the probe's facts (the saved form `--host FILE` reads back) and the back-end.
+std::string host_json(const host::GpuFacts& facts, const backend::BackendReport& engine);
+std::string host_human(const host::GpuFacts& facts, const backend::BackendReport& engine);
+
+// dlenv base bootstrap: {"image", "id", "created"}.
+std::string bootstrap_json(const ops::BootstrapResult& result);
+
+// dlenv config: [{key, value, origin, where, variable, description}] / a table.
+std::string settings_json(const std::vector<ops::SettingView>& settings);
+std::string settings_human(const std::vector<ops::SettingView>& settings);
 
 }  // namespace dlenv::cli

@@ -30,8 +30,8 @@ constexpr size_t kBuildErrorTailLines = 20;
 
 // ---- deadlines ---------------------------------------------------------------------------
 // Every engine call has one, so that an engine that stops answering ends the command with an
-// error naming the call instead of hanging it. Each is multiplied by DLENV_ENGINE_TIMEOUT_SCALE
-// (detail::timeout_scale(), read in the HTTP client).
+// error naming the call instead of hanging it. Each is multiplied by the endpoint's
+// timeout_scale (the engine_timeout_scale setting, applied in the HTTP client).
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 // Requests answered from the engine's own state: a whole-exchange limit.

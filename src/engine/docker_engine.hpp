@@ -15,6 +15,8 @@ namespace dlenv::engine {
 class DockerEngine final : public Engine {
  public:
   explicit DockerEngine(Endpoint endpoint);
+  // Multiplies every limit from now on (tests: after the API version is negotiated).
+  void set_timeout_scale(double scale) { http_.set_timeout_scale(scale); }
 
   Result<EngineInfo> ping() override;
   Result<EngineDetails> details() override;

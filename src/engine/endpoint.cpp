@@ -23,9 +23,9 @@ bool exists(const std::string& path) {
 
 // DOCKER_HOST forms: unix:///path, tcp://host:port (spoken as plain HTTP), http(s)://...,
 // or a bare absolute socket path. Other schemes are kept as-is and fail when used.
-Endpoint from_docker_host(const std::string& value) {
+Endpoint from_docker_host(const std::string& value, std::string_view origin) {
   Endpoint endpoint;
-  endpoint.source = "DOCKER_HOST";
+  endpoint.source = std::string(origin);
   if (starts_with(value, "unix://")) {
     endpoint.unix_socket = value.substr(7);
   } else if (starts_with(value, "tcp://")) {
@@ -40,9 +40,9 @@ Endpoint from_docker_host(const std::string& value) {
 
 }  // namespace
 
-Endpoint resolve_endpoint() {
-  const std::string docker_host = trim(env_or_empty("DOCKER_HOST"));
-  if (!docker_host.empty()) return from_docker_host(docker_host);
+Endpoint resolve_endpoint(std::string_view engine_setting, std::string_view setting_origin) {
+  const std::string docker_host = trim(engine_setting);
+  if (!docker_host.empty()) return from_docker_host(docker_host, setting_origin);
 
   const std::string runtime_dir = env_or_empty("XDG_RUNTIME_DIR");
   const std::pair<std::string, std::string> candidates[] = {

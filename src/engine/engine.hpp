@@ -16,7 +16,7 @@
 // limit, stop its own timeout plus a margin; builds, pulls and imports have no total limit but
 // fail after a long silence; exec only needs its response head in time; logs -f has its
 // inspect (a quiet container sends nothing, so its stream has no limit).
-// DLENV_ENGINE_TIMEOUT_SCALE=<factor> multiplies every limit (DockerEngine).
+// Endpoint::timeout_scale (the engine_timeout_scale setting) multiplies every limit (DockerEngine).
 #include <filesystem>
 #include <memory>
 
@@ -82,9 +82,14 @@ class Engine {
   virtual Result<int> exec_attached(const std::string& id_or_name, const ExecRequest& request) = 0;
 };
 
-// The endpoint from DOCKER_HOST, else the first socket that exists among the default
-// Docker socket, the rootless Docker socket and Podman's sockets (root, then rootless).
-Endpoint resolve_endpoint();
+// The endpoint `engine_setting` names (the engine setting, DOCKER_HOST's forms), else the
+// first socket that exists among the default Docker socket, the rootless Docker socket and
+// Podman's sockets (root, then rootless).
+Endpoint resolve_endpoint(std::string_view engine_setting = {}, std::string_view setting_origin = "DOCKER_HOST");
+
+// The engine_timeout_scale setting: a positive factor (0.1 makes a 30 s deadline 3 s; 4 makes
+// it 2 min); 1 when empty or invalid.
+double parse_timeout_scale(std::string_view text);
 
 std::unique_ptr<Engine> make_docker_engine(const Endpoint& endpoint);
 

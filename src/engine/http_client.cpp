@@ -212,10 +212,10 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
   char error_buffer[CURL_ERROR_SIZE];
   const std::string url = base_url(endpoint) + request.target;
   set_connection_options(handle, endpoint, url, error_buffer);
-  const milliseconds total_limit = scaled(request.timeout);
+  const milliseconds total_limit = scaled(request.timeout, endpoint.timeout_scale);
   Watch watch;
-  watch.answer_limit = scaled(request.answer_timeout);
-  watch.idle_limit = scaled(request.idle_timeout);
+  watch.answer_limit = scaled(request.answer_timeout, endpoint.timeout_scale);
+  watch.idle_limit = scaled(request.idle_timeout, endpoint.timeout_scale);
   curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, check_transfer);
   curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &watch);
@@ -430,7 +430,7 @@ Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& re
 
   auto connection = std::make_unique<CurlRawConnection>(std::move(curl), static_cast<int>(fd), endpoint_);
   // Until the response head: the request's answer limit (else its whole limit).
-  const milliseconds answer_limit = scaled(request.answer_timeout.count() > 0 ? request.answer_timeout : request.timeout);
+  const milliseconds answer_limit = scaled(request.answer_timeout.count() > 0 ? request.answer_timeout : request.timeout, endpoint_.timeout_scale);
   std::optional<Clock::time_point> deadline;
   if (answer_limit.count() > 0) deadline = Clock::now() + answer_limit;
   const std::function<Error()> on_deadline = [&] {
@@ -485,18 +485,26 @@ Result<std::unique_ptr<RawConnection>> HttpClient::upgrade(const HttpRequest& re
   return std::unique_ptr<RawConnection>();
 }
 
-double timeout_scale() {
-  const char* text = std::getenv("DLENV_ENGINE_TIMEOUT_SCALE");
-  if (!text || !*text) return 1.0;
+}  // namespace dlenv::engine::detail
+
+namespace dlenv::engine {
+
+double parse_timeout_scale(std::string_view text) {
+  const std::string copy(text);
+  if (copy.empty()) return 1.0;
   char* end = nullptr;
-  const double factor = std::strtod(text, &end);
-  if (end == text || *end != '\0' || !std::isfinite(factor) || factor <= 0) return 1.0;
+  const double factor = std::strtod(copy.c_str(), &end);
+  if (end == copy.c_str() || *end != '\0' || !std::isfinite(factor) || factor <= 0) return 1.0;
   return factor;
 }
 
-milliseconds scaled(milliseconds limit) {
+}  // namespace dlenv::engine
+
+namespace dlenv::engine::detail {
+
+milliseconds scaled(milliseconds limit, double scale) {
   if (limit.count() <= 0) return milliseconds(0);
-  const double product = static_cast<double>(limit.count()) * timeout_scale();
+  const double product = static_cast<double>(limit.count()) * scale;
   constexpr double kLongest = 1e12;  // about 30 years: "no practical limit", and no overflow
   return milliseconds(std::max<int64_t>(1, static_cast<int64_t>(std::llround(std::min(product, kLongest)))));
 }

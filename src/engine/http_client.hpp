@@ -3,7 +3,7 @@
 // (libcurl behind this interface; no curl type leaks out). Every transfer is aborted when
 // dlenv::interrupted() becomes true (ErrorCode::interrupted), and when one of its limits
 // passes (ErrorCode::engine_api, the message naming the call and the limit). The limits are
-// multiplied by DLENV_ENGINE_TIMEOUT_SCALE (see timeout_scale()).
+// multiplied by the endpoint's timeout_scale (the engine_timeout_scale setting).
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -25,7 +25,7 @@ struct HttpRequest {
   std::string body;    // sent when non-empty (or when method is POST)
   std::string content_type;                       // for `body` / `body_file`
   std::optional<std::filesystem::path> body_file;  // streamed from disk instead of `body`
-  // Limits (0: none), each multiplied by timeout_scale() when the request is sent:
+  // Limits (0: none), each multiplied by the endpoint's timeout_scale when the request is sent:
   std::chrono::milliseconds timeout{0};         // the whole exchange
   std::chrono::milliseconds answer_timeout{0};  // until the response head has arrived
   std::chrono::milliseconds idle_timeout{0};    // the longest stretch with no byte sent or received
@@ -78,6 +78,7 @@ class HttpClient {
   explicit HttpClient(Endpoint endpoint);
 
   const Endpoint& endpoint() const { return endpoint_; }
+  void set_timeout_scale(double scale) { endpoint_.timeout_scale = scale; }
 
   // The whole response in memory. Transport failures are errors; HTTP statuses are values.
   Result<HttpResponse> send(const HttpRequest& request) const;
@@ -96,11 +97,8 @@ class HttpClient {
 // Percent-encodes everything except RFC 3986 unreserved characters (and `keep`).
 std::string url_encode(std::string_view text, std::string_view keep = {});
 
-// DLENV_ENGINE_TIMEOUT_SCALE: a positive factor every engine limit is multiplied by (0.1 makes
-// a 30 s deadline 3 s; 4 makes it 2 min), read here and nowhere else; 1 when unset or invalid.
-double timeout_scale();
-// `limit` times timeout_scale(), at least 1 ms (0 stays 0: no limit).
-std::chrono::milliseconds scaled(std::chrono::milliseconds limit);
+// `limit` times `scale`, at least 1 ms (0 stays 0: no limit).
+std::chrono::milliseconds scaled(std::chrono::milliseconds limit, double scale);
 // "3 s", "1.5 s", "10 min", "250 ms".
 std::string describe_duration(std::chrono::milliseconds duration);
 // "GET /containers/x/json": the method and the path without the API version and the query.

@@ -18,6 +18,7 @@ struct Endpoint {
   std::string unix_socket;
   std::string tcp_url;
   std::string source;  // "DOCKER_HOST", "default", "podman (XDG_RUNTIME_DIR)", ...
+  double timeout_scale = 1.0;  // multiplies every limit on waiting for it (engine_timeout_scale)
   std::string describe() const { return unix_socket.empty() ? tcp_url : "unix://" + unix_socket; }
 };
 

@@ -215,14 +215,13 @@ Status save_gpu_facts(const GpuFacts& facts, const std::filesystem::path& path) 
   return write_file_atomic(path, gpu_facts_to_json(facts, true) + "\n");
 }
 
-Result<GpuFacts> gpu_facts_for_host() {
-  const char* file = std::getenv("DLENV_HOST_FACTS");
-  if (file && *file) {
-    auto facts = load_gpu_facts(file);
-    if (!facts) return fail(std::move(facts.error()).while_("reading DLENV_HOST_FACTS"));
+Result<GpuFacts> gpu_facts_for_host(const spec::Settings& settings) {
+  if (auto file = settings.get("host_facts"); file && !file->empty()) {
+    auto facts = load_gpu_facts(*file);
+    if (!facts) return fail(std::move(facts.error()).while_("reading " + settings.where("host_facts")));
     return facts;
   }
-  return probe_gpus(probe_options_from_env());
+  return probe_gpus(probe_options(settings));
 }
 
 }  // namespace dlenv::host

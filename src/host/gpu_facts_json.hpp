@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "host/gpu_facts.hpp"
+#include "spec/settings.hpp"
 #include "util/error.hpp"
 
 namespace dlenv::host {
@@ -34,8 +35,8 @@ Result<GpuFacts> load_gpu_facts(const std::filesystem::path& path);
 // Writes a facts file atomically (the pretty form, with a final newline).
 Status save_gpu_facts(const GpuFacts& facts, const std::filesystem::path& path);
 
-// The facts in the file named by DLENV_HOST_FACTS when it is set (its errors are returned),
-// else probe_gpus(probe_options_from_env()), which never fails.
-Result<GpuFacts> gpu_facts_for_host();
+// The facts in the file the host_facts setting names (DLENV_HOST_FACTS) when it is set (its
+// errors are returned), else probe_gpus(probe_options(settings)), which never fails.
+Result<GpuFacts> gpu_facts_for_host(const spec::Settings& settings);
 
 }  // namespace dlenv::host

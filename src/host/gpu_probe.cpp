@@ -452,9 +452,9 @@ NvidiaSmiHeader parse_nvidia_smi_header(std::string_view text) {
 
 // ---- The probe ----------------------------------------------------------------------------
 
-ProbeOptions probe_options_from_env() {
+ProbeOptions probe_options(const spec::Settings& settings) {
   ProbeOptions options;
-  if (auto root = env("DLENV_HOST_ROOT")) options.root = *root;
+  if (auto root = settings.get("host_root"); root && !root->empty()) options.root = *root;
   return options;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "host/gpu_facts.hpp"
+#include "spec/settings.hpp"
 
 namespace dlenv::host {
 
@@ -35,8 +36,8 @@ struct ProbeOptions {
   std::chrono::milliseconds nvidia_smi_timeout{15000};
 };
 
-// The defaults, with root from DLENV_HOST_ROOT when it is set and not empty.
-ProbeOptions probe_options_from_env();
+// The defaults, with root from the host_root setting (DLENV_HOST_ROOT) when it is not empty.
+ProbeOptions probe_options(const spec::Settings& settings);
 
 GpuFacts probe_gpus(const ProbeOptions& options);
 

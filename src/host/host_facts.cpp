@@ -62,10 +62,10 @@ std::string container_login(const UserIdentity& user) {
   return fmt::format("u{}", user.uid);
 }
 
-Result<PortRange> parse_port_range(std::string_view text) {
+Result<PortRange> parse_port_range(std::string_view text, std::string_view where) {
   auto parts = split(trim(text), '-');
   auto bad = [&] {
-    return fail(ErrorCode::usage, fmt::format("DLENV_PORT_RANGE '{}' is not FIRST-LAST", text),
+    return fail(ErrorCode::usage, fmt::format("{} '{}' is not FIRST-LAST", where, abbreviate(text)),
                 "use two port numbers between 1024 and 65535, e.g. DLENV_PORT_RANGE=20000-20999");
   };
   if (parts.size() != 2) return bad();
@@ -102,20 +102,24 @@ std::string configured_apt_mirror(const std::filesystem::path& etc_apt) {
   return "http://deb.debian.org/debian";
 }
 
-std::string apt_mirror() { return env("DLENV_APT_MIRROR").value_or(configured_apt_mirror()); }
+std::string apt_mirror(const spec::Settings& settings) {
+  if (auto mirror = settings.get("apt_mirror"); mirror && !mirror->empty()) return *mirror;
+  return configured_apt_mirror();
+}
 
-Result<HostFacts> probe_host() {
+Result<HostFacts> probe_host(const spec::Settings& settings) {
   HostFacts facts;
   facts.user = DLENV_TRY(invoking_user());
-  if (auto home = env("DLENV_HOME")) facts.paths.data_dir = *home;
+  auto set = [&](std::string_view key) { return settings.get(key).value_or(""); };
+  if (auto home = set("home"); !home.empty()) facts.paths.data_dir = home;
   else if (auto xdg = env("XDG_DATA_HOME"); xdg && !facts.user.via_sudo) facts.paths.data_dir = std::filesystem::path(*xdg) / "dlenv";
   else facts.paths.data_dir = facts.user.home / ".local/share/dlenv";
-  if (auto cache = env("DLENV_CACHE_HOME")) facts.paths.cache_dir = *cache;
+  if (auto cache = set("cache_home"); !cache.empty()) facts.paths.cache_dir = cache;
   else if (auto xdg = env("XDG_CACHE_HOME"); xdg && !facts.user.via_sudo) facts.paths.cache_dir = *xdg;
   else facts.paths.cache_dir = facts.user.home / ".cache";
   facts.paths.data_dir = std::filesystem::absolute(facts.paths.data_dir).lexically_normal();
   facts.paths.cache_dir = std::filesystem::absolute(facts.paths.cache_dir).lexically_normal();
-  if (auto range = env("DLENV_PORT_RANGE")) facts.ports = DLENV_TRY(parse_port_range(*range));
+  if (auto range = set("port_range"); !range.empty()) facts.ports = DLENV_TRY(parse_port_range(range, settings.where("port_range")));
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) == 0) facts.hostname = name;
   return facts;

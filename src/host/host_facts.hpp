@@ -1,10 +1,12 @@
 #pragma once
-// What dlenv knows about the machine it runs on and the person running it. Every fact has an
-// override (environment variable) so tests and other machines can be described.
+// What dlenv knows about the machine it runs on and the person running it. Paths and the
+// port range come from the settings (spec/settings.hpp), so tests and other machines can be
+// described; the user comes from the process (SUDO_UID/SUDO_GID when run through sudo).
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
 
+#include "spec/settings.hpp"
 #include "util/error.hpp"
 
 namespace dlenv::host {
@@ -25,8 +27,8 @@ std::string container_login(const UserIdentity& user);
 
 // Where dlenv keeps things for that user.
 struct Paths {
-  std::filesystem::path data_dir;   // DLENV_HOME, else $XDG_DATA_HOME/dlenv, else ~/.local/share/dlenv
-  std::filesystem::path cache_dir;  // DLENV_CACHE_HOME, else $XDG_CACHE_HOME, else ~/.cache (shared caches live here)
+  std::filesystem::path data_dir;   // setting home, else $XDG_DATA_HOME/dlenv, else ~/.local/share/dlenv
+  std::filesystem::path cache_dir;  // setting cache_home, else $XDG_CACHE_HOME, else ~/.cache (shared caches live here)
   std::filesystem::path state_db() const { return data_dir / "state.db"; }
   std::filesystem::path secrets_dir() const { return data_dir / "secrets"; }
 };
@@ -39,23 +41,23 @@ struct PortRange {
 struct HostFacts {
   UserIdentity user;
   Paths paths;
-  PortRange ports;         // DLENV_PORT_RANGE=FIRST-LAST
+  PortRange ports;         // setting port_range (FIRST-LAST)
   std::string hostname;
 };
 
-// Probes the host. Fails only on an invalid override (usage error naming the variable).
-Result<HostFacts> probe_host();
+// Probes the host. Fails only on an invalid setting (usage error naming where it was set).
+Result<HostFacts> probe_host(const spec::Settings& settings);
 
 // The user identity alone (SUDO_UID/SUDO_GID honoured when running as root).
 Result<UserIdentity> invoking_user();
 
-// "FIRST-LAST" -> PortRange; usage error otherwise.
-Result<PortRange> parse_port_range(std::string_view text);
+// "FIRST-LAST" -> PortRange; usage error naming `where` (the setting's origin) otherwise.
+Result<PortRange> parse_port_range(std::string_view text, std::string_view where = "DLENV_PORT_RANGE");
 
 // The Debian archive URI configured for apt on this machine, or deb.debian.org's.
 std::string configured_apt_mirror(const std::filesystem::path& etc_apt = "/etc/apt");
 
-// DLENV_APT_MIRROR, else configured_apt_mirror(). Read when needed, not at every probe.
-std::string apt_mirror();
+// The apt_mirror setting, else configured_apt_mirror(). Read when needed, not at every probe.
+std::string apt_mirror(const spec::Settings& settings);
 
 }  // namespace dlenv::host

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "ops/env_views.hpp"
 #include "plan/env_plan.hpp"
 #include "spec/loader.hpp"
 #include "util/text.hpp"
@@ -38,7 +37,7 @@ Result<std::vector<const spec::EnvSpec*>> select_envs(const spec::ProjectSpec& p
   return out;
 }
 
-Result<EnvTarget> find_env(Context& ctx, const std::filesystem::path& project_path, const std::string& name) {
+Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project_path, const std::string& name) {
   const auto uid = ctx.host().user.uid;
   // 1. A project given, or found from the cwd, that defines the env.
   std::optional<spec::ProjectSpec> project;
@@ -51,36 +50,29 @@ Result<EnvTarget> find_env(Context& ctx, const std::filesystem::path& project_pa
   }
   if (project && project->find(name)) {
     auto dir = project->dir.string();
-    return EnvTarget{name, dir, plan::container_name(uid, dir, name), plan::env_key(dir, name)};
+    return EnvRef{name, dir, plan::container_name(uid, dir, name), plan::env_key(dir, name)};
   }
   if (!project_path.empty())
     DLENV_TRY_VOID(select_envs(*project, {name}));  // the not_found error with its hint
   // 2. A container name ("dlenv-<env>-<8 hex>", as `ls` shows it): from this user's records
   // (an incomplete `up` has no container) or the engine, without the project.
-  if (starts_with(name, "dlenv-")) {
-    auto* store = DLENV_TRY(ctx.store());
-    for (const auto& record : DLENV_TRY(store->list_envs()))
-      if (record.container_name == name) return EnvTarget{record.name, record.project, record.container_name, record.key};
-    if (auto info = DLENV_TRY(ctx.engine().inspect_container(name));
-        info && label_or(info->labels, plan::label::owner) == std::to_string(uid) && info->labels.count(plan::label::env)) {
-      auto dir = label_or(info->labels, plan::label::project);
-      auto env = label_or(info->labels, plan::label::env);
-      return EnvTarget{env, dir, info->name, plan::env_key(dir, env)};
-    }
-  }
-  // 3. The only environment of this user with that name, anywhere.
-  auto containers = DLENV_TRY(ctx.engine().list_containers(
-      {{plan::label::managed, "1"}, {plan::label::owner, std::to_string(uid)}, {plan::label::env, name}}));
-  if (containers.size() == 1) {
-    const auto& c = containers.front();
-    auto dir = label_or(c.labels, plan::label::project);
-    return EnvTarget{name, dir, c.name, plan::env_key(dir, name)};
-  }
-  if (containers.empty())
+  // 2. A container name ("dlenv-<env>-<8 hex>", as `ls` shows it), without the project; an
+  // incomplete `up` has no container but is listed. 3. The only environment of this user with
+  // that name, anywhere.
+  auto views = DLENV_TRY(ctx.backend().list(false));
+  auto ref_of = [](const EnvView& v) { return EnvRef{v.name, v.project, v.container, plan::env_key(v.project, v.name)}; };
+  if (starts_with(name, "dlenv-"))
+    for (const auto& v : views)
+      if (v.owned && v.container == name && !v.name.empty()) return ref_of(v);
+  std::vector<const EnvView*> named;
+  for (const auto& v : views)
+    if (v.owned && v.name == name) named.push_back(&v);
+  if (named.size() == 1) return ref_of(*named.front());
+  if (named.empty())
     return fail(ErrorCode::not_found, fmt::format("no environment named '{}'", name),
                 "'dlenv ls' lists your environments; 'dlenv up' creates the ones of this project");
   std::vector<std::string> dirs;
-  for (const auto& c : containers) dirs.push_back(label_or(c.labels, plan::label::project, "?"));
+  for (const auto* v : named) dirs.push_back(v->project.empty() ? "?" : v->project);
   return fail(ErrorCode::conflict, fmt::format("several projects have an environment '{}': {}", name, join(dirs, ", ")),
               "choose one with --project DIR");
 }

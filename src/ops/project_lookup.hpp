@@ -21,12 +21,7 @@ Result<std::vector<const spec::EnvSpec*>> select_envs(const spec::ProjectSpec& p
 // An existing environment's container, by env name: in the given project, else in the
 // project found from the cwd, else by container name (the project may be gone), else the
 // only environment of this user with that name.
-struct EnvTarget {
-  std::string name;
-  std::string project;    // absolute project dir
-  std::string container;  // container name
-  std::string env_key;
-};
-Result<EnvTarget> find_env(Context& ctx, const std::filesystem::path& project, const std::string& name);
+using EnvTarget = EnvRef;
+Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project, const std::string& name);
 
 }  // namespace dlenv::ops

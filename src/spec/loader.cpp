@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "spec/names.hpp"
+#include "spec/settings.hpp"
 #include "spec/toml_text.hpp"
 #include "util/files.hpp"
 #include "util/text.hpp"
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"env", "envs"};
+const std::vector<std::string> kTopLevelKeys = {"env", "envs", "settings"};
 const std::vector<std::string> kEnvKeys = {"base",    "framework", "python", "cuda",   "gpus",
                                            "apt",     "pip",       "requirements",    "shm_size",
                                            "workdir", "jupyter",   "mounts", "env",    "ssh",
@@ -755,7 +756,7 @@ std::unexpected<Error> unknown_top_level_key(const Document& doc, const Entry& e
   const std::string key(entry.key->str());
   const bool looks_like_one_env = entry.value->is_table() && entry.value->as_table()->contains("base");
   const std::vector<std::string> candidates =
-      looks_like_one_env ? std::vector<std::string>{"env", "envs"} : std::vector<std::string>{"envs", "env"};
+      looks_like_one_env ? std::vector<std::string>{"env", "envs", "settings"} : std::vector<std::string>{"envs", "env", "settings"};
   auto match = suggest_key(key, candidates);
   return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", toml_key(key)),
                       match ? fmt::format("did you mean '{}'?", *match)
@@ -769,6 +770,7 @@ Result<ProjectSpec> read_project(const Document& doc, const toml::table& root) {
     const std::string key(entry.key->str());
     if (key == "env") single_env = entry;
     else if (key == "envs") named_envs = entry;
+    else if (key == "settings") continue;  // read by spec/settings (parse_project checks it)
     else return unknown_top_level_key(doc, entry);
   }
 
@@ -841,6 +843,7 @@ Result<ProjectSpec> parse_project(std::string_view text, const fs::path& file) {
                     .at(location(doc, error.source())));
   }
   ProjectSpec project = DLENV_TRY(read_project(doc, root));
+  DLENV_TRY(parse_settings(text, absolute_file, true));
   project.file = absolute_file;
   project.dir = doc.dir;
   return project;

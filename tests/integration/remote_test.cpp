@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "harness.hpp"
-#include "ops/port_checker.hpp"
+#include "util/loopback.hpp"
 
 namespace dlenv::itest {
 namespace {
@@ -51,7 +51,7 @@ class RemoteTest : public UserTest {
     fs::create_directories(dir);
     fs::create_directories("/run/sshd");  // sshd's privilege separation directory (made by its service, which is not running)
     sh({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (dir / "host_key").string()});
-    for (port = 2299; port < 2400 && !ops::can_bind_loopback(port); ++port) {
+    for (port = 2299; port < 2400 && !dlenv::can_bind_loopback(port); ++port) {
     }
     write_text(dir / "sshd_config", "ListenAddress 127.0.0.1\nPort " + std::to_string(port) + "\nHostKey " + (dir / "host_key").string() +
                                         "\nPidFile " + (dir / "pid").string() +
@@ -62,8 +62,8 @@ class RemoteTest : public UserTest {
       ::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", (dir / "sshd_config").c_str(), nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 100 && ops::can_bind_loopback(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_FALSE(ops::can_bind_loopback(port)) << "the stand-in server's sshd did not start";
+    for (int i = 0; i < 100 && dlenv::can_bind_loopback(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_FALSE(dlenv::can_bind_loopback(port)) << "the stand-in server's sshd did not start";
   }
   std::vector<std::string> server_args() {
     return {"--dlenv", (root / "server-dlenv").string(), "--ssh-option", "Port=" + std::to_string(port), "--ssh-option",

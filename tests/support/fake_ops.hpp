@@ -1,8 +1,9 @@
 #pragma once
-// A Context over FakeEngine in a scratch folder, for use-case tests: `project/` holds the
-// project, `home/` is the user's home, state and caches live beside them, the base image
+// A Context over the Docker back-end over FakeEngine in a scratch folder, for use-case tests
+// of that back-end: `project/` holds the project, `home/` is the user's home, state and caches live beside them, the base image
 // dlenv/debian:bookworm exists, Jupyter always answers 200 and sshd always greets (the probed
-// URLs, headers and ssh ports are recorded). `use(user)` re-makes the context for another user.
+// URLs, headers and ssh ports are recorded). `use(user)` re-makes the context for another user
+// (and reads the settings from the environment again).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "backends/docker/docker_backend.hpp"
 #include "engine/fake_engine.hpp"
+#include "spec/settings.hpp"
 #include "ops/context.hpp"
-#include "ops/up.hpp"
+#include "ops/environments/up.hpp"
 #include "scratch_dir.hpp"
 
 namespace dlenv::testing {
@@ -36,13 +39,17 @@ class FakeOpsTest : public ::testing::Test {
 
   void use(host::UserIdentity user) {
     host.user = std::move(user);
-    ctx = std::make_unique<ops::Context>(engine, host, *progress_);
-    ctx->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
+    ctx.reset();
+    auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {}));
+    EXPECT_TRUE(settings) << settings.error().describe();
+    backend = std::make_unique<docker::DockerBackend>(engine, host, settings ? *settings : spec::Settings{}, *progress_);
+    ctx = std::make_unique<ops::Context>(*backend, host, settings ? *settings : spec::Settings{}, *progress_);
+    backend->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
       probed_urls.push_back(url);
       probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());
       return 200;
     });
-    ctx->set_ssh_probe([this](int port) {
+    backend->set_ssh_probe([this](int port) {
       probed_ssh_ports.push_back(port);
       return true;
     });
@@ -64,6 +71,7 @@ class FakeOpsTest : public ::testing::Test {
   std::filesystem::path root;
   host::HostFacts host;
   engine::FakeEngine engine;
+  std::unique_ptr<docker::DockerBackend> backend;
   std::unique_ptr<ops::Context> ctx;
   std::string base_id;
   std::vector<std::string> probed_urls, probed_headers;

@@ -1,7 +1,7 @@
 // Engine deadlines: every DockerEngine call ends when the engine stops answering, with
 // ErrorCode::engine_api and a message naming the call and the limit; streams live as long as
 // bytes move (logs -f may be quiet for good). A fake engine socket (tests/support/stall_server.hpp) answers /_ping and plays
-// the rest of each script; DLENV_ENGINE_TIMEOUT_SCALE shortens the limits.
+// the rest of each script; set_timeout_scale shortens the limits.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -33,11 +33,8 @@ class DeadlineTest : public ::testing::Test {
     fs::create_directories(dir);
   }
   void TearDown() override {
-    ::unsetenv("DLENV_ENGINE_TIMEOUT_SCALE");
     fs::remove_all(dir);
   }
-
-  static void scale(const char* factor) { ::setenv("DLENV_ENGINE_TIMEOUT_SCALE", factor, 1); }
 
   // An engine that creates exec e1 for container "web" and then never answers its start.
   std::unique_ptr<StallServer> serve_exec_that_never_starts() {
@@ -74,21 +71,15 @@ class DeadlineTest : public ::testing::Test {
   fs::path dir;
 };
 
-TEST(TimeoutScale, ReadFromTheEnvironmentAndAppliedToEveryLimit) {
-  ::unsetenv("DLENV_ENGINE_TIMEOUT_SCALE");
-  EXPECT_EQ(detail::timeout_scale(), 1.0);
-  EXPECT_EQ(detail::scaled(milliseconds(30000)), milliseconds(30000));
-  ::setenv("DLENV_ENGINE_TIMEOUT_SCALE", "0.1", 1);
-  EXPECT_EQ(detail::scaled(milliseconds(30000)), milliseconds(3000));
-  EXPECT_EQ(detail::scaled(milliseconds(0)), milliseconds(0)) << "no limit stays no limit";
-  EXPECT_EQ(detail::scaled(milliseconds(1)), milliseconds(1)) << "never rounded down to no limit";
-  ::setenv("DLENV_ENGINE_TIMEOUT_SCALE", "4", 1);
-  EXPECT_EQ(detail::scaled(milliseconds(30000)), milliseconds(120000));
-  for (const char* invalid : {"", "0", "-1", "fast", "2x", "nan", "inf"}) {
-    ::setenv("DLENV_ENGINE_TIMEOUT_SCALE", invalid, 1);
-    EXPECT_EQ(detail::timeout_scale(), 1.0) << invalid;
-  }
-  ::unsetenv("DLENV_ENGINE_TIMEOUT_SCALE");
+TEST(TimeoutScale, ParsedFromTheSettingAndAppliedToEveryLimit) {
+  EXPECT_EQ(parse_timeout_scale(""), 1.0);
+  EXPECT_EQ(parse_timeout_scale("0.1"), 0.1);
+  EXPECT_EQ(detail::scaled(milliseconds(30000), 1.0), milliseconds(30000));
+  EXPECT_EQ(detail::scaled(milliseconds(30000), 0.1), milliseconds(3000));
+  EXPECT_EQ(detail::scaled(milliseconds(0), 0.1), milliseconds(0)) << "no limit stays no limit";
+  EXPECT_EQ(detail::scaled(milliseconds(1), 0.1), milliseconds(1)) << "never rounded down to no limit";
+  EXPECT_EQ(detail::scaled(milliseconds(30000), parse_timeout_scale("4")), milliseconds(120000));
+  for (const char* invalid : {"", "0", "-1", "fast", "2x", "nan", "inf"}) EXPECT_EQ(parse_timeout_scale(invalid), 1.0) << invalid;
 }
 
 TEST(TimeoutScale, DurationsAndCallsAreNamedForPeople) {
@@ -107,7 +98,7 @@ TEST_F(DeadlineTest, AnInspectThatIsNeverAnsweredEndsNamingTheCall) {
   auto server = serve([](const std::string&) { return StallAction::stall(); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");  // 30 s -> 300 ms
+  engine.set_timeout_scale(0.01);  // 30 s -> 300 ms
   const auto start = Clock::now();
   auto r = engine.inspect_container("web");
   const auto took = Clock::now() - start;
@@ -124,7 +115,7 @@ TEST_F(DeadlineTest, AStalledPingEndsToo) {
                                               [](size_t, const std::string&) { return StallAction::stall(); }, "",
                                               std::chrono::minutes(1));
   auto engine = engine_for(*server);
-  scale("0.05");  // 10 s -> 500 ms
+  engine.set_timeout_scale(0.05);  // 10 s -> 500 ms
   auto r = engine.ping();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::engine_api);
@@ -137,7 +128,7 @@ TEST_F(DeadlineTest, ListThatStopsHalfwayEndsAtTheDeadline) {
   });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   auto r = engine.list_containers({});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::engine_api);
@@ -149,7 +140,7 @@ TEST_F(DeadlineTest, StopWaitsItsOwnTimeoutPlusAMargin) {
   auto server = serve([](const std::string&) { return StallAction::stall(); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");  // (t + 60 s) / 100
+  engine.set_timeout_scale(0.01);  // (t + 60 s) / 100
   auto r = engine.stop_container("web", 1);
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(contains(r.error().message, "did not answer POST /containers/web/stop within 610 ms")) << r.error().message;
@@ -159,7 +150,7 @@ TEST_F(DeadlineTest, CreateAndStartAndRemoveHaveDeadlines) {
   auto server = serve([](const std::string&) { return StallAction::stall(); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   ContainerSpec spec;
   spec.name = "web";
   spec.image = "img";
@@ -193,7 +184,7 @@ TEST_F(DeadlineTest, ABuildLivesAsLongAsItsOutputKeepsComing) {
   });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.000333333");  // 30 min -> 600 ms
+  engine.set_timeout_scale(0.000333333);  // 30 min -> 600 ms
   int lines = 0;
   const auto start = Clock::now();
   auto r = engine.build_image(small_build(), [&](std::string_view) { ++lines; });
@@ -206,7 +197,7 @@ TEST_F(DeadlineTest, ABuildThatGoesSilentEnds) {
   auto server = serve([](const std::string&) { return StallAction::reply_then_stall(kStreamHead + "{\"stream\":\"Step 1\\n\"}\r\n"); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.000333333");
+  engine.set_timeout_scale(0.000333333);
   std::vector<std::string> lines;
   const auto start = Clock::now();
   auto r = engine.build_image(small_build(), [&](std::string_view line) { lines.emplace_back(line); });
@@ -222,7 +213,7 @@ TEST_F(DeadlineTest, APullThatGoesSilentEnds) {
   auto server = serve([](const std::string&) { return StallAction::stall(); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.001");  // 10 min -> 600 ms
+  engine.set_timeout_scale(0.001);  // 10 min -> 600 ms
   auto r = engine.pull_image("debian:bookworm", {});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::engine_api);
@@ -239,7 +230,7 @@ TEST_F(DeadlineTest, FollowedLogsMayBeQuiet) {
   });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.001");  // every limit far below the quiet second
+  engine.set_timeout_scale(0.001);  // every limit far below the quiet second
   std::string out;
   auto r = engine.logs("web", true, std::nullopt, [&](StreamKind, std::string_view data) { out += data; });
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -250,7 +241,7 @@ TEST_F(DeadlineTest, LogsOfAnEngineThatDoesNotAnswerEnd) {
   auto server = serve([](const std::string&) { return StallAction::stall(); });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   auto r = engine.logs("web", true, std::nullopt, {});
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(contains(r.error().message, "did not answer GET /containers/web/json within 300 ms")) << r.error().message;
@@ -264,7 +255,7 @@ TEST_F(DeadlineTest, LogsWithoutFollowMustBeAnswered) {
   });
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   auto r = engine.logs("web", false, 10, {});
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(contains(r.error().message, "did not answer GET /containers/web/logs within 300 ms")) << r.error().message;
@@ -274,7 +265,7 @@ TEST_F(DeadlineTest, AnAttachedExecThatIsNeverAnsweredEnds) {
   auto server = serve_exec_that_never_starts();
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   ExecRequest request;
   request.cmd = {"true"};
   const auto start = Clock::now();
@@ -289,7 +280,7 @@ TEST_F(DeadlineTest, AnExecThatIsNeverAnsweredEnds) {
   auto server = serve_exec_that_never_starts();
   auto engine = engine_for(*server);
   negotiate(engine);
-  scale("0.01");
+  engine.set_timeout_scale(0.01);
   ExecRequest request;
   request.cmd = {"true"};
   auto r = engine.exec("web", request, {});

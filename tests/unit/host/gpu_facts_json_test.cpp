@@ -3,6 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "fake_driver_tree.hpp"
+#include "spec/settings.hpp"
+
+namespace {
+
+// The settings as dlenv reads them from this process's environment.
+inline dlenv::spec::Settings settings_from_environment() {
+  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
+}
+}  // namespace
 
 using namespace dlenv;
 using dlenv::testing::ScopedEnv;
@@ -162,7 +171,7 @@ TEST(GpuFactsForHost, HonoursDlenvHostFacts) {
   auto path = dir.write("saved.json", host::gpu_facts_to_json(sample_facts(), true));
   ScopedEnv facts_env("DLENV_HOST_FACTS", path.string());
   ScopedEnv root_env("DLENV_HOST_ROOT", (dir.path() / "empty-root").string());
-  auto facts = host::gpu_facts_for_host();
+  auto facts = host::gpu_facts_for_host(settings_from_environment());
   ASSERT_TRUE(facts) << facts.error().describe();
   EXPECT_EQ(facts->origin, path.string());
   ASSERT_TRUE(facts->driver);
@@ -176,7 +185,7 @@ TEST(GpuFactsForHost, ABadDlenvHostFactsFileIsAnError) {
   auto path = dir.write("bad.json", R"({"gpus": [{"index": "zero"}]})");
   {
     ScopedEnv facts_env("DLENV_HOST_FACTS", path.string());
-    auto facts = host::gpu_facts_for_host();
+    auto facts = host::gpu_facts_for_host(settings_from_environment());
     ASSERT_FALSE(facts);
     EXPECT_EQ(facts.error().code, ErrorCode::config);
     EXPECT_NE(facts.error().message.find("gpus[0].index"), std::string::npos);
@@ -185,7 +194,7 @@ TEST(GpuFactsForHost, ABadDlenvHostFactsFileIsAnError) {
   }
   {
     ScopedEnv facts_env("DLENV_HOST_FACTS", (dir.path() / "missing.json").string());
-    auto facts = host::gpu_facts_for_host();
+    auto facts = host::gpu_facts_for_host(settings_from_environment());
     ASSERT_FALSE(facts);
     EXPECT_EQ(facts.error().code, ErrorCode::not_found);
     EXPECT_NE(facts.error().hint.find("dlenv host --json"), std::string::npos);

@@ -6,6 +6,15 @@
 
 #include "fake_driver_tree.hpp"
 #include "host/gpu_facts_json.hpp"
+#include "spec/settings.hpp"
+
+namespace {
+
+// The settings as dlenv reads them from this process's environment.
+inline dlenv::spec::Settings settings_from_environment() {
+  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
+}
+}  // namespace
 
 using namespace dlenv;
 using dlenv::testing::FakeDriverTree;
@@ -235,8 +244,8 @@ TEST(ProbeGpus, HostRootComesFromTheEnvironment) {
   tree.nvidia_smi(dlenv::testing::two_gpu_csv(), dlenv::testing::smi_header_text("580.65.06", "13.0"));
   ScopedEnv root("DLENV_HOST_ROOT", tree.root().string());
   ScopedEnv no_file("DLENV_HOST_FACTS", std::nullopt);
-  EXPECT_EQ(host::probe_options_from_env().root, tree.root());
-  auto facts = host::gpu_facts_for_host();
+  EXPECT_EQ(host::probe_options(settings_from_environment()).root, tree.root());
+  auto facts = host::gpu_facts_for_host(settings_from_environment());
   ASSERT_TRUE(facts);
   ASSERT_TRUE(facts->driver) << all_notes(*facts);
   EXPECT_EQ(facts->driver->version_string(), "580.65.06");

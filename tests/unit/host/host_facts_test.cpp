@@ -4,6 +4,15 @@
 #include "ci.hpp"
 #include "host/host_facts.hpp"
 #include "scratch_dir.hpp"
+#include "spec/settings.hpp"
+
+namespace {
+
+// The settings as dlenv reads them from this process's environment.
+inline dlenv::spec::Settings settings_from_environment() {
+  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
+}
+}  // namespace
 
 using namespace dlenv;
 
@@ -46,7 +55,7 @@ TEST(HostFacts, OverridesComeFromTheEnvironment) {
   ::setenv("DLENV_HOME", "/srv/dlenv-home-test", 1);
   ::setenv("DLENV_CACHE_HOME", "/srv/dlenv-cache-test", 1);
   ::setenv("DLENV_PORT_RANGE", "25000-25009", 1);
-  auto facts = host::probe_host();
+  auto facts = host::probe_host(settings_from_environment());
   ::unsetenv("DLENV_HOME");
   ::unsetenv("DLENV_CACHE_HOME");
   ::unsetenv("DLENV_PORT_RANGE");

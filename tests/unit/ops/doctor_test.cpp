@@ -2,25 +2,28 @@
 
 #include <algorithm>
 
+#include "backends/docker/docker_backend.hpp"
+#include "backends/docker/docker_checks.hpp"
 #include "engine/fake_engine.hpp"
-#include "ops/doctor.hpp"
+#include "spec/settings.hpp"
+#include "ops/diagnosis/doctor.hpp"
 #include "scratch_dir.hpp"
 
 using namespace dlenv;
 
 TEST(Doctor, RuncVersionsAgainstCve2024_21626) {
-  EXPECT_TRUE(ops::runc_vulnerable_to_cve_2024_21626("1.1.5+ds1"));
-  EXPECT_TRUE(ops::runc_vulnerable_to_cve_2024_21626("1.1.11"));
-  EXPECT_FALSE(ops::runc_vulnerable_to_cve_2024_21626("1.1.12"));
-  EXPECT_FALSE(ops::runc_vulnerable_to_cve_2024_21626("v1.2.5"));
-  EXPECT_FALSE(ops::runc_vulnerable_to_cve_2024_21626("unknown"));
+  EXPECT_TRUE(docker::runc_vulnerable_to_cve_2024_21626("1.1.5+ds1"));
+  EXPECT_TRUE(docker::runc_vulnerable_to_cve_2024_21626("1.1.11"));
+  EXPECT_FALSE(docker::runc_vulnerable_to_cve_2024_21626("1.1.12"));
+  EXPECT_FALSE(docker::runc_vulnerable_to_cve_2024_21626("v1.2.5"));
+  EXPECT_FALSE(docker::runc_vulnerable_to_cve_2024_21626("unknown"));
 }
 
 TEST(Doctor, DockerBefore28ExposesLoopbackPorts) {
-  EXPECT_TRUE(ops::docker_exposes_loopback_ports("20.10.24+dfsg1", false));
-  EXPECT_TRUE(ops::docker_exposes_loopback_ports("27.5.1", false));
-  EXPECT_FALSE(ops::docker_exposes_loopback_ports("28.0.0", false));
-  EXPECT_FALSE(ops::docker_exposes_loopback_ports("4.3.1", true));
+  EXPECT_TRUE(docker::docker_exposes_loopback_ports("20.10.24+dfsg1", false));
+  EXPECT_TRUE(docker::docker_exposes_loopback_ports("27.5.1", false));
+  EXPECT_FALSE(docker::docker_exposes_loopback_ports("28.0.0", false));
+  EXPECT_FALSE(docker::docker_exposes_loopback_ports("4.3.1", true));
 }
 
 namespace {
@@ -47,7 +50,9 @@ struct DoctorFixture : ::testing::Test {
 
 TEST_F(DoctorFixture, AnUnreachableEngineFailsWithItsHintAndTheRestStillRuns) {
   engine.available = false;
-  ops::Context ctx(engine, host, progress);
+  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  docker::DockerBackend backend(engine, host, settings, progress);
+  ops::Context ctx(backend, host, settings, progress);
   auto checks = ops::doctor(ctx, {});
   ASSERT_NE(find(checks, "engine"), nullptr);
   EXPECT_EQ(find(checks, "engine")->status, ops::Check::Status::fail);
@@ -59,7 +64,9 @@ TEST_F(DoctorFixture, AnUnreachableEngineFailsWithItsHintAndTheRestStillRuns) {
 
 TEST_F(DoctorFixture, AnOldUpstreamRuncFailsAndADistributionBuildWarns) {
   engine.engine_details.runc_version = "1.1.11";
-  ops::Context ctx(engine, host, progress);
+  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  docker::DockerBackend backend(engine, host, settings, progress);
+  ops::Context ctx(backend, host, settings, progress);
   EXPECT_EQ(find(ops::doctor(ctx, {}), "runc")->status, ops::Check::Status::fail);
   engine.engine_details.runc_version = "1.1.5+ds1";
   EXPECT_EQ(find(ops::doctor(ctx, {}), "runc")->status, ops::Check::Status::warn);
@@ -70,7 +77,9 @@ TEST_F(DoctorFixture, AnOldUpstreamRuncFailsAndADistributionBuildWarns) {
 TEST_F(DoctorFixture, AStateDirectoryOthersCanReadFails) {
   std::filesystem::create_directories(host.paths.data_dir);
   std::filesystem::permissions(host.paths.data_dir, std::filesystem::perms(0755));
-  ops::Context ctx(engine, host, progress);
+  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  docker::DockerBackend backend(engine, host, settings, progress);
+  ops::Context ctx(backend, host, settings, progress);
   auto check = find(ops::doctor(ctx, {}), "state-dir");
   ASSERT_NE(check, nullptr);
   EXPECT_EQ(check->status, ops::Check::Status::fail);
@@ -83,7 +92,9 @@ TEST_F(DoctorFixture, GpusWithoutToolkitAreInjectedAndSaidSo) {
              {"index": 0, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-1", "compute_capability": "9.0", "memory_mib": 81559}]})")
                .c_str(),
            1);
-  ops::Context ctx(engine, host, progress);
+  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  docker::DockerBackend backend(engine, host, settings, progress);
+  ops::Context ctx(backend, host, settings, progress);
   auto checks = ops::doctor(ctx, {.run_gpu_container = false});
   ASSERT_NE(find(checks, "gpus"), nullptr);
   EXPECT_EQ(find(checks, "gpus")->detail, "1 GPU seen");

@@ -8,9 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "backends/docker/docker_backend.hpp"
 #include "engine/fake_engine.hpp"
-#include "ops/export.hpp"
-#include "ops/up.hpp"
+#include "spec/settings.hpp"
+#include "ops/access/export.hpp"
+#include "ops/environments/up.hpp"
 #include "fixtures.hpp"
 #include "scratch_dir.hpp"
 
@@ -39,9 +41,16 @@ class OpsExportTest : public ::testing::Test {
     host.paths.cache_dir = root / "cache";
     host.ports = {41000, 41009};
     engine.add_image("dlenv/debian:bookworm");
-    ctx = std::make_unique<ops::Context>(engine, host, progress);
-    ctx->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
-    ctx->set_ssh_probe([](int) { return true; });
+    make_context();
+  }
+  // Reads the settings from the environment (DLENV_HOST_FACTS).
+  void make_context() {
+    ctx.reset();
+    auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+    backend = std::make_unique<docker::DockerBackend>(engine, host, settings, progress);
+    backend->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
+    backend->set_ssh_probe([](int) { return true; });
+    ctx = std::make_unique<ops::Context>(*backend, host, settings, progress);
   }
   void write_project(const std::string& toml) { std::ofstream(project / "dlenv.toml") << toml; }
   ops::EnvView up() {
@@ -57,6 +66,7 @@ class OpsExportTest : public ::testing::Test {
   host::HostFacts host;
   engine::FakeEngine engine;
   ops::SilentProgress progress;
+  std::unique_ptr<docker::DockerBackend> backend;
   std::unique_ptr<ops::Context> ctx;
 };
 
@@ -158,6 +168,7 @@ class OpsExportGpuTest : public OpsExportTest {
     OpsExportTest::SetUp();
     auto facts = scratch.write("facts.json", dlenv::testing::kTwoA100Facts);
     ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
+    make_context();
     engine.engine_details.runtimes.push_back("nvidia");
   }
   void TearDown() override { ::unsetenv("DLENV_HOST_FACTS"); }

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "../host/fake_driver_tree.hpp"
-#include "ops/gpu_placement.hpp"
+#include "backends/docker/gpu_placement.hpp"
 
 using namespace dlenv;
 using Mode = engine::GpuAssignment::Mode;
@@ -35,7 +35,7 @@ engine::EngineDetails runc_only() {
 }  // namespace
 
 TEST(GpuPlacement, NoGpusNoPlacement) {
-  auto p = ops::place_gpus(runc_only(), two_gpus(), {}, false);
+  auto p = docker::place_gpus(runc_only(), two_gpus(), {}, false);
   EXPECT_EQ(p.assignment.mode, Mode::none);
   EXPECT_TRUE(p.how.empty());
 }
@@ -44,10 +44,10 @@ TEST(GpuPlacement, TheNvidiaRuntimeGetsUuidsOrAll) {
   auto engine = runc_only();
   engine.runtimes.push_back("nvidia");
   auto facts = two_gpus();
-  auto one = ops::place_gpus(engine, facts, {facts.gpus[1]}, false);
+  auto one = docker::place_gpus(engine, facts, {facts.gpus[1]}, false);
   EXPECT_EQ(one.assignment.mode, Mode::nvidia_runtime);
   EXPECT_EQ(one.assignment.device_ids, std::vector<std::string>{"GPU-1"});
-  auto all = ops::place_gpus(engine, facts, facts.gpus, true);
+  auto all = docker::place_gpus(engine, facts, facts.gpus, true);
   EXPECT_EQ(all.assignment.device_ids, std::vector<std::string>{"all"});
 }
 
@@ -57,12 +57,12 @@ TEST(GpuPlacement, ACdiSpecForNvidiaGpusIsUsedWhenTheEngineReadsCdi) {
   auto engine = runc_only();
   engine.cdi_spec_dirs = {"/etc/cdi", "/var/run/cdi"};
   auto facts = two_gpus();
-  auto p = ops::place_gpus(engine, facts, {facts.gpus[0]}, false, root.path().string());
+  auto p = docker::place_gpus(engine, facts, {facts.gpus[0]}, false, root.path().string());
   EXPECT_EQ(p.assignment.mode, Mode::cdi);
   EXPECT_EQ(p.assignment.device_ids, std::vector<std::string>{"nvidia.com/gpu=GPU-0"});
   // Without the spec file, CDI is not an option.
   dlenv::testing::ScratchDir empty;
-  EXPECT_EQ(ops::place_gpus(engine, facts, {facts.gpus[0]}, false, empty.path().string()).assignment.mode, Mode::direct);
+  EXPECT_EQ(docker::place_gpus(engine, facts, {facts.gpus[0]}, false, empty.path().string()).assignment.mode, Mode::direct);
 }
 
 TEST(GpuPlacement, DirectInjectionMapsNodesAndDriverLibrariesOfTheInstalledVersion) {
@@ -74,7 +74,7 @@ TEST(GpuPlacement, DirectInjectionMapsNodesAndDriverLibrariesOfTheInstalledVersi
   tree.library("/usr/lib/x86_64-linux-gnu", "libcuda", "580.65.06");
   tree.library("/usr/lib/x86_64-linux-gnu", "libnvidia-ml", "580.65.06");
   auto facts = two_gpus();
-  auto p = ops::place_gpus(runc_only(), facts, {facts.gpus[1]}, false, tree.root().string());
+  auto p = docker::place_gpus(runc_only(), facts, {facts.gpus[1]}, false, tree.root().string());
   EXPECT_EQ(p.assignment.mode, Mode::direct);
   auto& nodes = p.assignment.device_nodes;
   EXPECT_NE(std::find(nodes.begin(), nodes.end(), "/dev/nvidiactl"), nodes.end());

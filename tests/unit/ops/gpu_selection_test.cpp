@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "ops/gpu_selection.hpp"
+#include "ops/environments/gpu_selection.hpp"
 
 using namespace dlenv;
 using Kind = spec::GpuRequest::Kind;

@@ -8,10 +8,10 @@
 #include <fstream>
 
 #include "engine/fake_engine.hpp"
-#include "ops/lifecycle.hpp"
-#include "ops/ls.hpp"
-#include "ops/mount_policy.hpp"
-#include "ops/up.hpp"
+#include "ops/environments/lifecycle.hpp"
+#include "ops/environments/ls.hpp"
+#include "ops/environments/mount_policy.hpp"
+#include "ops/environments/up.hpp"
 #include "plan/env_plan.hpp"
 #include "fake_ops.hpp"
 #include "spec/loader.hpp"
@@ -55,6 +55,7 @@ TEST_F(OpsHardeningTest, ARootContainerNeverGetsTheEngineSocketEvenWhenAllowed) 
   fs::create_directories(root / "sock");
   std::ofstream(root / "sock" / "engine.sock") << "";
   ::setenv("DOCKER_HOST", ("unix://" + (root / "sock" / "engine.sock").string()).c_str(), 1);
+  use(host.user);  // the settings read DOCKER_HOST
   write_project("\"" + (root / "sock").string() + "\" = { target = \"/s\", allow = true }\n");
   auto r = up(true);
   ::unsetenv("DOCKER_HOST");
@@ -78,7 +79,7 @@ TEST_F(OpsHardeningTest, PlanShowsSensitiveMountsAndWhatAllowsThem) {
   write_project("\"/etc\" = { target = \"/host-etc\", allow = true }\n\"data\" = \"/data\"\n");
   auto project = spec::load_project(root / "project");
   ASSERT_TRUE(project);
-  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], "/var/run/docker.sock");
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], {"/var/run/docker.sock"});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].host, "/etc");
   EXPECT_EQ(found[0].allowed_by, "allow = true");
@@ -91,10 +92,10 @@ TEST_F(OpsHardeningTest, AFolderHoldingTheEngineSocketIsSensitive) {
   write_project("\"" + (root / "sock").string() + "\" = \"/s\"\n");
   auto project = spec::load_project(root / "project");
   ASSERT_TRUE(project);
-  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], (root / "sock" / "docker.sock").string());
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], {root / "sock" / "docker.sock"});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].reason.find("engine's socket"), std::string::npos);
-  EXPECT_TRUE(ops::sensitive_mounts(*ctx, *project, project->envs[0], "").empty());
+  EXPECT_TRUE(ops::sensitive_mounts(*ctx, *project, project->envs[0], {}).empty());
 }
 
 TEST_F(OpsHardeningTest, AMissingMountSourceIsAnErrorWithADidYouMean) {
@@ -115,7 +116,7 @@ TEST_F(OpsHardeningTest, AFailedCreateReleasesThePortsItLeased) {
   engine.failures["create_container"] = Error(ErrorCode::engine_api, "Duplicate mount point: /x");
   auto r = up();
   ASSERT_FALSE(r);
-  auto* store = ctx->store().value();
+  auto* store = backend->store().value();
   EXPECT_TRUE(store->all_ports().value().empty());
   EXPECT_TRUE(store->list_envs().value().empty());
   auto views = ops::ls(*ctx, {});
@@ -128,7 +129,7 @@ TEST_F(OpsHardeningTest, AFailedCreateReleasesThePortsItLeased) {
 }
 
 TEST_F(OpsHardeningTest, IncompleteEnvironmentsAreRemovedByContainerNameOrAllAtOnceWithoutTheProject) {
-  auto* store = ctx->store().value();
+  auto* store = backend->store().value();
   for (const char* name : {"a", "b"}) {
     std::string dir = (root / "gone").string();
     auto key = plan::env_key(dir, name);
@@ -138,7 +139,7 @@ TEST_F(OpsHardeningTest, IncompleteEnvironmentsAreRemovedByContainerNameOrAllAtO
   }
   auto listed = ops::ls(*ctx, {}).value();
   ASSERT_EQ(listed.size(), 2u);
-  EXPECT_EQ(listed[0].state, "incomplete");
+  EXPECT_EQ(listed[0].state, ops::EnvState::incomplete);
   auto one = ops::rm(*ctx, root / "nowhere-else", listed[0].container);
   ASSERT_FALSE(one);  // a project path that does not exist is an error
   one = ops::rm(*ctx, {}, listed[0].container);
@@ -208,13 +209,13 @@ TEST_F(OpsHardeningTest, SharedTempFoldersAndHomeBinAreSensitive) {
   write_project("\"" + (root / "home" / "bin").string() + "\" = \"/b\"\n");
   auto project = spec::load_project(root / "project");
   ASSERT_TRUE(project);
-  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], "");
+  auto found = ops::sensitive_mounts(*ctx, *project, project->envs[0], {});
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].reason.find("~/bin"), std::string::npos);
   write_project("\"/tmp\" = \"/t\"\n");
   project = spec::load_project(root / "project");
   ASSERT_TRUE(project);
-  EXPECT_EQ(ops::sensitive_mounts(*ctx, *project, project->envs[0], "").size(), 1u);
+  EXPECT_EQ(ops::sensitive_mounts(*ctx, *project, project->envs[0], {}).size(), 1u);
 }
 
 TEST_F(OpsHardeningTest, AnAuthorizedKeysFileMustHoldPublicKeysOnly) {

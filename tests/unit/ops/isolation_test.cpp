@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "engine/fake_engine.hpp"
-#include "ops/isolation.hpp"
-#include "ops/up.hpp"
+#include "backends/docker/isolation.hpp"
+#include "ops/environments/up.hpp"
 #include "plan/env_plan.hpp"
 #include "fake_ops.hpp"
 #include "scratch_dir.hpp"
@@ -74,7 +74,7 @@ TEST_F(OpsIsolationTest, EnvironmentsJoinTheUsersNetworkWithoutCapabilitiesAndWi
 TEST_F(OpsIsolationTest, ANameConflictOnCreateMeansAnotherUpMadeIt) {
   std::string theirs;
   engine.before["create_network"] = [&] { theirs = *engine.create_network(spec_of(network)); };
-  auto id = ops::ensure_user_network(*ctx, network);
+  auto id = docker::ensure_user_network(engine, host, network);
   ASSERT_TRUE(id) << id.error().describe();
   EXPECT_EQ(*id, theirs);
   EXPECT_EQ(engine.find_networks(network.name)->size(), 1u);
@@ -84,7 +84,7 @@ TEST_F(OpsIsolationTest, AfterARaceOfCreatesEveryoneTakesTheOldestAndDropsTheirO
   engine.check_network_names = false;  // Docker 20.10: concurrent creates of one name all succeed
   std::string theirs;
   engine.before["create_network"] = [&] { theirs = *engine.create_network(spec_of(network)); };
-  auto id = ops::ensure_user_network(*ctx, network);
+  auto id = docker::ensure_user_network(engine, host, network);
   ASSERT_TRUE(id) << id.error().describe();
   EXPECT_EQ(*id, theirs);
   auto left = engine.find_networks(network.name);
@@ -96,7 +96,7 @@ TEST_F(OpsIsolationTest, ANetworkOfThatNameDlenvDidNotMakeIsRefused) {
   auto foreign = spec_of(network);
   foreign.inter_container = true;
   ASSERT_TRUE(engine.create_network(foreign));
-  auto id = ops::ensure_user_network(*ctx, network);
+  auto id = docker::ensure_user_network(engine, host, network);
   ASSERT_FALSE(id);
   EXPECT_EQ(id.error().code, ErrorCode::conflict);
   EXPECT_NE(id.error().hint.find("docker network rm " + network.name), std::string::npos);
@@ -104,21 +104,21 @@ TEST_F(OpsIsolationTest, ANetworkOfThatNameDlenvDidNotMakeIsRefused) {
   auto unlabelled = spec_of(plan::user_network(4242));
   unlabelled.labels.clear();
   ASSERT_TRUE(engine.create_network(unlabelled));
-  EXPECT_FALSE(ops::ensure_user_network(*ctx, plan::user_network(4242)));
+  EXPECT_FALSE(docker::ensure_user_network(engine, host, plan::user_network(4242)));
 }
 
 TEST_F(OpsIsolationTest, RootItselfIsWarnedThatTheContainerUserIsRootButSudoIsNot) {
   host::UserIdentity root_user{0, 0, "root", "/root", false};
-  ASSERT_EQ(ops::isolation_warnings(root_user).size(), 1u);
-  EXPECT_NE(ops::isolation_warnings(root_user).front().find("root"), std::string::npos);
+  ASSERT_EQ(docker::isolation_warnings(root_user).size(), 1u);
+  EXPECT_NE(docker::isolation_warnings(root_user).front().find("root"), std::string::npos);
   root_user.via_sudo = true;  // sudo: dlenv acts for the sudo user, never root
-  EXPECT_TRUE(ops::isolation_warnings(root_user).empty());
-  EXPECT_TRUE(ops::isolation_warnings({1000, 1000, "ada", "/home/ada", false}).empty());
+  EXPECT_TRUE(docker::isolation_warnings(root_user).empty());
+  EXPECT_TRUE(docker::isolation_warnings({1000, 1000, "ada", "/home/ada", false}).empty());
 
   use({0, 0, "root", root / "home", false});
   auto run = plan::RunPlan{};
   run.network = plan::user_network(0);
-  ASSERT_TRUE(ops::prepare_isolation(*ctx, "demo", run));
+  ASSERT_TRUE(docker::prepare_isolation(engine, host, progress, "demo", run));
   ASSERT_EQ(progress.notices.size(), 1u);
   EXPECT_EQ(progress.notices.front().rfind("demo: ", 0), 0u);
 }

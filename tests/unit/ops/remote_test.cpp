@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "ops/remote.hpp"
+#include "ops/access/remote.hpp"
 
 using namespace dlenv;
 

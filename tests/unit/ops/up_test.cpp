@@ -8,9 +8,9 @@
 #include <set>
 
 #include "engine/fake_engine.hpp"
-#include "ops/lifecycle.hpp"
-#include "ops/ls.hpp"
-#include "ops/up.hpp"
+#include "ops/environments/lifecycle.hpp"
+#include "ops/environments/ls.hpp"
+#include "ops/environments/up.hpp"
 #include "plan/env_plan.hpp"
 #include "fixtures.hpp"
 #include "fake_ops.hpp"
@@ -32,7 +32,7 @@ TEST_F(OpsUpTest, BuildsEveryLayerThenCreatesAndStartsTheContainer) {
   EXPECT_EQ(engine.builds.size(), 2u);  // system, user
   EXPECT_EQ(engine.count_calls("create_container"), 1u);
   EXPECT_EQ(engine.count_calls("start_container"), 1u);
-  EXPECT_EQ(views[0].state, "running");
+  EXPECT_EQ(views[0].state, ops::EnvState::running);
   EXPECT_EQ(views[0].ports.at("jupyter"), 41000);
   ASSERT_EQ(probed_urls.size(), 1u);
   EXPECT_EQ(probed_urls[0], "http://127.0.0.1:41000/dlenv/demo/api/status");
@@ -169,7 +169,7 @@ TEST_F(OpsUpTest, LsRebuildsFromLabelsAfterTheDatabaseIsDeleted) {
     EXPECT_EQ((*after)[i].ports, (*before)[i].ports);
     EXPECT_EQ((*after)[i].jupyter_url, (*before)[i].jupyter_url);
   }
-  EXPECT_EQ((*after)[1].state, "stopped");
+  EXPECT_EQ((*after)[1].state, ops::EnvState::stopped);
 }
 
 TEST_F(OpsUpTest, DownKeepsPortsAndRmReleasesThem) {
@@ -193,6 +193,7 @@ class OpsUpGpuTest : public OpsUpTest {
   void SetUp() override {
     auto facts = scratch.write("facts.json", dlenv::testing::kTwoA100Facts);
     ::setenv("DLENV_HOST_FACTS", facts.c_str(), 1);
+    use(host.user);  // the settings read DLENV_HOST_FACTS
     engine.engine_details.runtimes.push_back("nvidia");
   }
   void TearDown() override { ::unsetenv("DLENV_HOST_FACTS"); }

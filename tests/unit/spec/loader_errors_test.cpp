@@ -49,7 +49,7 @@ TEST(SpecErrors, UnknownTopLevelKeys) {
   expect_config_error(parse_virtual("[evns]\nbase = \"dlenv/debian:bookworm\"\n"),
                       kAt + "1:2: unknown key 'evns'", "did you mean 'env'?");
   expect_config_error(parse_virtual("[project]\nname = \"demo\"\n"), kAt + "1:2: unknown key 'project'",
-                      "allowed keys here: env, envs");
+                      "allowed keys here: env, envs, settings");
 }
 
 TEST(SpecErrors, UnquotedDotInEnvNameExplainsQuoting) {

@@ -1,0 +1,45 @@
+#include "backends/docker/container_spec.hpp"
+
+#include <fmt/format.h>
+
+namespace dlenv::docker {
+
+engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports,
+                                     const GpuPlacement& gpus, const std::string& network_id) {
+  engine::ContainerSpec spec;
+  spec.name = run.container_name;
+  spec.image = run.image;
+  spec.user = run.user;
+  spec.workdir = run.workdir;
+  spec.hostname = run.hostname;
+  spec.env = run.env;
+  spec.labels = run.labels;
+  for (const auto& [service, port] : ports) spec.labels[plan::label::port_prefix + service] = std::to_string(port);
+  for (const auto& m : run.mounts) spec.mounts.push_back({m.source, m.target, m.read_only});
+  for (const auto& p : run.ports) spec.ports.push_back({fmt::format("{}/tcp", p.container_port), p.host_ip, ports.at(p.service)});
+  spec.shm_size = run.shm_size;
+  spec.init = true;
+  spec.security_opt = run.security_opt;
+  spec.cap_drop = run.cap_drop;
+  spec.pids_limit = run.pids_limit;
+  spec.memory = run.memory;
+  spec.nano_cpus = run.nano_cpus;
+  spec.network = network_id;
+  spec.gpus = gpus.assignment;
+  spec.mounts.insert(spec.mounts.end(), gpus.mounts.begin(), gpus.mounts.end());
+  return spec;
+}
+
+bool container_matches(const engine::ContainerInfo& c, const plan::EnvPlan& plan, const std::string& image_id,
+             const std::map<std::string, int>& ports) {
+  if (c.image_id != image_id) return false;
+  auto hash = c.labels.find(plan::label::spec_hash);
+  if (hash == c.labels.end() || hash->second != plan.spec_hash) return false;
+  for (const auto& [service, port] : ports) {
+    auto it = c.labels.find(plan::label::port_prefix + service);
+    if (it == c.labels.end() || it->second != std::to_string(port)) return false;
+  }
+  return true;
+}
+
+}  // namespace dlenv::docker

@@ -1,0 +1,34 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands/commands.hpp"
+#include "ops/access/export.hpp"
+
+namespace dlenv::cli {
+namespace {
+
+struct ExportArgs {
+  std::string env;
+  bool force = false;
+};
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Common& common) {
+  auto args = std::make_shared<ExportArgs>();
+  auto* export_cmd = app.add_subcommand("export", "write files other tools read");
+  export_cmd->require_subcommand(1);
+  auto* devcontainer = export_cmd->add_subcommand("devcontainer", "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')");
+  devcontainer->add_option("env", args->env, "environment name")->required();
+  devcontainer->add_flag("--force", args->force, "replace a devcontainer.json dlenv did not write");
+  add_project(devcontainer, common);
+  devcontainer->callback([args, &common] {
+    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
+      auto path = DLENV_TRY(ops::export_devcontainer(ctx, common.project, args->env, args->force));
+      fmt::print("{}\n", path.string());
+      return {};
+    });
+  });
+}
+
+}  // namespace dlenv::cli

@@ -1,0 +1,38 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
+#include "ops/environments/up.hpp"
+
+namespace dlenv::cli {
+namespace {
+
+struct UpArgs {
+  ops::UpOptions options;
+  int ready_timeout = 300;
+};
+
+}  // namespace
+
+void add_up_command(CLI::App& app, Common& common) {
+  auto args = std::make_shared<UpArgs>();
+  auto* up = app.add_subcommand("up", "build what is missing, start, wait until Jupyter answers, print URLs");
+  up->add_option("envs", args->options.envs, "environments to bring up (default: all of the project)");
+  up->add_flag("--trust", args->options.trust, "accept this project's sensitive mounts (home, system folders; see 'dlenv plan') and remember them");
+  up->add_option("--timeout", args->ready_timeout, "seconds to wait for Jupyter")->capture_default_str();
+  add_project(up, common);
+  add_json(up, common);
+  up->callback([args, &common] {
+    args->options.project = common.project;
+    args->options.ready_timeout = std::chrono::seconds(args->ready_timeout);
+    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
+      auto views = DLENV_TRY(ops::up(ctx, args->options));
+      progress.settle();
+      for (const auto& v : views) fmt::print("{}", common.json ? env_json(v) + "\n" : env_human(v));
+      return {};
+    });
+  });
+}
+
+}  // namespace dlenv::cli

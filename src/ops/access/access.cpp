@@ -1,0 +1,65 @@
+#include "ops/access/access.hpp"
+
+#include <fmt/format.h>
+
+#include "backend/secrets.hpp"
+#include "ops/project_lookup.hpp"
+
+namespace dlenv::ops {
+namespace {
+
+Result<EnvView> deployed(Context& ctx, const EnvRef& target) {
+  auto view = DLENV_TRY(ctx.backend().find(target));
+  if (!view)
+    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no container", target.name),
+                fmt::format("'dlenv up {}' creates it", target.name));
+  return *view;
+}
+
+}  // namespace
+
+Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env) {
+  auto target = DLENV_TRY(find_env(ctx, project, env));
+  return deployed(ctx, target);
+}
+
+Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
+            const backend::OutputSink& sink) {
+  auto target = DLENV_TRY(find_env(ctx, project, env));
+  DLENV_TRY(deployed(ctx, target));
+  auto token = backend::read_jupyter_token(ctx.host().paths.secrets_dir() / target.container);
+  // Redact per line: buffer partial lines so a token split across chunks is still caught.
+  std::string pending[2];
+  auto redact_and_emit = [&](backend::Stream kind, std::string text) {
+    if (token && !token->empty())
+      for (auto pos = text.find(*token); pos != std::string::npos; pos = text.find(*token, pos + 3))
+        text.replace(pos, token->size(), "***");
+    sink(kind, text);
+  };
+  auto status = ctx.backend().logs(target, follow, [&](backend::Stream kind, std::string_view chunk) {
+    auto& buf = pending[kind == backend::Stream::out ? 0 : 1];
+    buf.append(chunk);
+    auto nl = buf.rfind('\n');
+    if (nl == std::string::npos) return;
+    redact_and_emit(kind, buf.substr(0, nl + 1));
+    buf.erase(0, nl + 1);
+  });
+  if (!pending[0].empty()) redact_and_emit(backend::Stream::out, pending[0]);
+  if (!pending[1].empty()) redact_and_emit(backend::Stream::err, pending[1]);
+  return status;
+}
+
+Result<int> exec(Context& ctx, const std::filesystem::path& project, const std::string& env,
+                 const std::vector<std::string>& command, bool tty) {
+  auto target = DLENV_TRY(find_env(ctx, project, env));
+  auto view = DLENV_TRY(deployed(ctx, target));
+  if (view.state != EnvState::running)
+    return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", env), fmt::format("start it with 'dlenv up {}'", env));
+  return ctx.backend().exec(target, {command, tty});
+}
+
+Result<int> shell(Context& ctx, const std::filesystem::path& project, const std::string& env, bool tty) {
+  return exec(ctx, project, env, {"/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi"}, tty);
+}
+
+}  // namespace dlenv::ops

@@ -1,0 +1,28 @@
+#pragma once
+// Reaching into a running environment: its URL, its logs, commands and shells as the user.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ops/context.hpp"
+#include "backend/env_view.hpp"
+
+namespace dlenv::ops {
+
+// The environment's view (for `dlenv url`); not_found when it has no container.
+Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env);
+
+// Container output with the Jupyter token replaced by "***".
+Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
+            const backend::OutputSink& sink);
+
+// Runs `command` in the running environment as the user, in its workdir, attached to this
+// terminal; returns the command's exit code.
+Result<int> exec(Context& ctx, const std::filesystem::path& project, const std::string& env,
+                 const std::vector<std::string>& command, bool tty);
+
+// An interactive login shell (bash when the image has it, else sh).
+Result<int> shell(Context& ctx, const std::filesystem::path& project, const std::string& env, bool tty);
+
+}  // namespace dlenv::ops

@@ -1,0 +1,87 @@
+#include "ops/environments/lifecycle.hpp"
+
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "backend/locks.hpp"
+#include "ops/access/ssh_client_config.hpp"
+#include "ops/environments/ls.hpp"
+#include "ops/project_lookup.hpp"
+#include "plan/env_plan.hpp"
+
+namespace dlenv::ops {
+namespace {
+
+Result<EnvView> require_deployed(Context& ctx, const EnvRef& target) {
+  auto view = DLENV_TRY(ctx.backend().find(target));
+  if (!view)
+    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no container", target.name),
+                fmt::format("'dlenv up {}' creates it", target.name));
+  return *view;
+}
+
+// Removes what dlenv keeps of the environment on the host (secrets, lock file).
+Status purge_host_state(Context& ctx, const std::string& container, FileLock& lock) {
+  std::error_code ec;
+  std::filesystem::remove_all(ctx.host().paths.secrets_dir() / container, ec);
+  if (ec)
+    return fail(ErrorCode::io, fmt::format("cannot remove the secrets of {}: {}", container, ec.message()),
+                fmt::format("remove {} by hand", (ctx.host().paths.secrets_dir() / container).string()));
+  lock.remove_file();
+  return {};
+}
+
+// Removes the environment and gives back what it held; its lock is held.
+Result<EnvView> remove_locked(Context& ctx, const EnvRef& target, const RmOptions& options, FileLock& lock) {
+  auto found = DLENV_TRY(ctx.backend().find(target));
+  EnvView view = found ? *found : EnvView{};
+  view.name = target.name;
+  view.project = target.project;
+  view.container = target.container;
+  DLENV_TRY_VOID(ctx.backend().remove(target, options.purge ? "rm --purge" : "rm"));
+  if (options.purge) DLENV_TRY_VOID(purge_host_state(ctx, target.container, lock));
+  view.state = EnvState::removed;
+  return view;
+}
+
+// Drops removed environments' Host blocks from ~/.ssh/dlenv/config.
+Status refresh_ssh_config(Context& ctx) {
+  auto all = DLENV_TRY(ls(ctx, {}));
+  DLENV_TRY(write_ssh_client_config(ctx, all));
+  return {};
+}
+
+}  // namespace
+
+Result<EnvView> down(Context& ctx, const std::filesystem::path& project, const std::string& env) {
+  auto target = DLENV_TRY(find_env(ctx, project, env));
+  auto lock = DLENV_TRY(backend::lock_named(ctx.host(), target.container));
+  auto view = DLENV_TRY(require_deployed(ctx, target));
+  DLENV_TRY_VOID(ctx.backend().stop(target));
+  view.state = EnvState::stopped;
+  return view;
+}
+
+Result<EnvView> rm(Context& ctx, const std::filesystem::path& project, const std::string& env, const RmOptions& options) {
+  auto target = DLENV_TRY(find_env(ctx, project, env));
+  auto lock = DLENV_TRY(backend::lock_named(ctx.host(), target.container));
+  auto view = DLENV_TRY(remove_locked(ctx, target, options, lock));
+  if (view.ports.count("ssh")) DLENV_TRY_VOID(refresh_ssh_config(ctx));
+  return view;
+}
+
+Result<std::vector<EnvView>> rm_incomplete(Context& ctx, const RmOptions& options) {
+  std::vector<EnvView> removed;
+  for (const auto& view : DLENV_TRY(ls(ctx, {}))) {
+    if (!view.owned || view.state != EnvState::incomplete) continue;
+    EnvRef target{view.name, view.project, view.container, plan::env_key(view.project, view.name)};
+    auto lock = DLENV_TRY(backend::lock_named(ctx.host(), target.container));
+    // Under the lock: an `up` that was still working may have made it meanwhile.
+    if (DLENV_TRY(ctx.backend().find(target))) continue;
+    removed.push_back(DLENV_TRY(remove_locked(ctx, target, options, lock)));
+  }
+  return removed;
+}
+
+}  // namespace dlenv::ops
