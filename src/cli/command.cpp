@@ -55,4 +55,16 @@ void add_project(CLI::App* command, Common& common) {
   command->add_option("-p,--project", common.project, "project directory or dlenv.toml (default: found from the current directory)");
 }
 
+void run_with_context(CLI::App* command, Common& common, Body body) {
+  command->callback([&common, body = std::move(body)] { common.exit_code = with_context(common, body); });
+}
+
+CLI::App* add_env_command(CLI::App& parent, Common& common, const std::string& name, const std::string& description,
+                          std::string& env) {
+  auto* command = parent.add_subcommand(name, description);
+  command->add_option("env", env, "environment name")->required();
+  add_project(command, common);
+  return command;
+}
+
 }  // namespace dlenv::cli

@@ -33,4 +33,11 @@ int with_context(const Common& common, const Body& body);
 void add_json(CLI::App* command, Common& common);
 void add_project(CLI::App* command, Common& common);
 
+// When `command` is chosen: runs `body` with a Context; the exit code is its outcome.
+void run_with_context(CLI::App* command, Common& common, Body body);
+
+// `dlenv NAME ENV [-p DIR]`: a subcommand of `parent` on one environment, whose name lands in `env`.
+CLI::App* add_env_command(CLI::App& parent, Common& common, const std::string& name, const std::string& description,
+                          std::string& env);
+
 }  // namespace dlenv::cli

@@ -105,8 +105,9 @@ std::string plan_json(const ops::PlanView& plan) {
       {"env", plan.env},
       {"ok", r.ok},
       {"sensitive_mounts", mounts},
-      {"framework", r.framework.empty() ? nlohmann::json(nullptr)
-                                        : nlohmann::json{{"name", r.framework}, {"version", version_or_null(r.framework_version)}}},
+      {"framework", r.framework == compat::Framework::none
+                        ? nlohmann::json(nullptr)
+                        : nlohmann::json{{"name", std::string(compat::to_string(r.framework))}, {"version", version_or_null(r.framework_version)}}},
       {"cuda", version_or_null(r.cuda)},
       {"cudnn", version_or_null(r.cudnn)},
       {"python", version_or_null(r.python)},
@@ -132,9 +133,9 @@ std::string plan_human(const ops::PlanView& plan) {
   const auto& r = plan.resolution;
   std::string out;
   if (r.ok) {
-    out += fmt::format("{}: {}", plan.env, r.framework.empty() ? "no framework" : r.framework);
+    out += fmt::format("{}: {}", plan.env, r.framework == compat::Framework::none ? "no framework" : compat::to_string(r.framework));
     if (r.framework_version) out += " " + r.framework_version->str();
-    out += r.cuda ? fmt::format(" with CUDA {}", r.cuda->str()) : std::string(r.framework.empty() ? "" : " (CPU)");
+    out += r.cuda ? fmt::format(" with CUDA {}", r.cuda->str()) : std::string(r.framework == compat::Framework::none ? "" : " (CPU)");
     if (r.python) out += fmt::format(", Python {}", r.python->str());
     out += fmt::format("\n  base image: {}\n", r.base_image);
     if (!r.packages.empty()) out += fmt::format("  packages:   {}\n", join(r.packages, " "));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compat/framework.hpp"
 #include "host/gpu_facts.hpp"
 #include "util/version.hpp"
 
@@ -12,7 +13,7 @@ namespace dlenv::compat {
 
 // What the user asked for (from dlenv.toml or `dlenv plan --framework ...`).
 struct Request {
-  std::string framework;               // "torch", "tensorflow", "jax", or "" (none)
+  Framework framework = Framework::none;
   VersionSpec framework_version;       // "==2.3.1", ">=2.7", "==1.15.*"; empty: newest
   std::optional<Version> python;       // pinned Python major.minor
   enum class Cuda { automatic, pinned, none } cuda_mode = Cuda::automatic;
@@ -34,7 +35,7 @@ struct Alternative {
 
 struct Resolution {
   bool ok = false;
-  std::string framework;               // "torch"
+  Framework framework = Framework::none;
   std::optional<Version> framework_version;
   std::optional<Version> cuda;         // nullopt: CPU build
   std::optional<Version> cudnn;

@@ -20,13 +20,6 @@ constexpr std::string_view kAcceptedForms =
     "\"tensorflow==1.15.*\", \"tensorflow==2.15.0\" or \"jax\" (frameworks: torch, tensorflow, jax; aliases: pytorch, "
     "tf)";
 
-std::optional<std::string> canonical_framework(const std::string& name) {
-  if (name == "torch" || name == "pytorch") return "torch";
-  if (name == "tensorflow" || name == "tf" || name == "tensorflow-gpu") return "tensorflow";
-  if (name == "jax") return "jax";
-  return std::nullopt;
-}
-
 }  // namespace
 
 Result<Request> parse_framework_request(std::string_view text) {
@@ -36,7 +29,7 @@ Result<Request> parse_framework_request(std::string_view text) {
   while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '-' || t[i] == '_')) ++i;
   std::string name = to_lower(t.substr(0, i));
   std::string rest = trim(t.substr(i));
-  auto framework = canonical_framework(name);
+  auto framework = framework_named(name);
   if (!framework) {
     std::string hint(kAcceptedForms);
     if (auto guess = closest_match(name, {"torch", "pytorch", "tensorflow", "tf", "jax"}))
@@ -49,7 +42,7 @@ Result<Request> parse_framework_request(std::string_view text) {
   auto spec = VersionSpec::parse(rest);
   if (!spec) {
     std::string hint(kAcceptedForms);
-    if (Version::parse(rest)) hint = fmt::format("did you mean \"{}=={}\"? {}", *framework, rest, kAcceptedForms);
+    if (Version::parse(rest)) hint = fmt::format("did you mean \"{}=={}\"? {}", to_string(*framework), rest, kAcceptedForms);
     return fail(ErrorCode::config, fmt::format("invalid version requirement \"{}\" in \"{}\"", rest, t),
                 std::move(hint));
   }
@@ -68,7 +61,7 @@ using detail::Rule;
 
 std::string request_text(const Request& r) {
   if (!r.requested_text.empty()) return r.requested_text;
-  return r.framework + r.framework_version.str();
+  return std::string(to_string(r.framework)) + r.framework_version.str();
 }
 
 std::string host_line(const detail::HostView& h) {
@@ -100,7 +93,7 @@ std::string rejection_text(const Candidate& c) {
 
 // How an alternative names a candidate: "torch 2.7.0 with CUDA 12.8 (cu128)".
 std::string describe(const Candidate& c) {
-  if (c.framework == "torch" && !c.distribution)
+  if (c.framework == Framework::torch && !c.distribution)
     return c.cuda ? fmt::format("torch {} with CUDA {} ({})", c.version->str(), detail::major_minor(*c.cuda), c.variant)
                   : fmt::format("torch {} CPU build", c.version->str());
   return c.label;
@@ -139,16 +132,24 @@ void add_alternative(Resolution& res, std::string description, std::string chang
   res.alternatives.push_back({std::move(description), std::move(change)});
 }
 
-// The nearest ways out: relax one thing at a time (the CUDA pin, the Python pin, the driver,
-// the framework version, the GPU), naming the exact change.
-void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
-  const Request& rq = ctx.request;
-  auto first = [&](auto pred) -> const Candidate* {
-    for (const auto& c : o.all)
-      if (pred(c)) return &c;
-    return nullptr;
-  };
+// The first candidate `pred` accepts, in rank order.
+template <class Pred>
+const Candidate* first_of(const Outcome& o, Pred pred) {
+  for (const auto& c : o.all)
+    if (pred(c)) return &c;
+  return nullptr;
+}
 
+// A newer driver's major branch the GPUs can still have (nullopt: no limit known).
+bool driver_reachable(const Context& ctx, const Version& v) {
+  auto branch_limit = newest_driver_branch(ctx);
+  return !branch_limit || v.major() <= *branch_limit;
+}
+
+// Without the CUDA pin, or the Python pin.
+void relax_pins(const Context& ctx, const Outcome& o, Resolution& res) {
+  const Request& rq = ctx.request;
+  auto first = [&](auto pred) { return first_of(o, pred); };
   if (rq.cuda_mode == Request::Cuda::pinned) {
     // The newest CUDA of the best release (the ranking ignores CUDA while it is pinned).
     const Candidate* best = nullptr;
@@ -169,10 +170,11 @@ void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
       else
         add_alternative(res, fmt::format("{} with the Python it brings", describe(*c)), "remove the `python` setting");
     }
+}
 
-  // The driver: the candidate that needs the least upgrade, if the GPUs can have that driver.
-  auto branch_limit = newest_driver_branch(ctx);
-  auto driver_ok = [&](const Version& v) { return !branch_limit || v.major() <= *branch_limit; };
+// The driver: the candidate that needs the least upgrade, if the GPUs can have that driver.
+void relax_driver(const Context& ctx, const Outcome& o, Resolution& res) {
+  auto driver_ok = [&](const Version& v) { return driver_reachable(ctx, v); };
   const Candidate* by_driver = nullptr;
   std::optional<Version> by_driver_need;
   for (const auto& c : o.all) {
@@ -191,8 +193,12 @@ void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
                                      detail::driver_text(*by_driver_need), full),
                     fmt::format("upgrade the NVIDIA driver to >= {}", detail::driver_text(*by_driver_need)));
   }
+}
 
-  // Another framework version: the nearest newer one that works, and the newest.
+// Another framework version: the nearest newer one that works and the newest, else one that
+// works after a driver upgrade.
+void relax_version(const Context& ctx, const Outcome& o, Resolution& res) {
+  auto driver_ok = [&](const Version& v) { return driver_reachable(ctx, v); };
   std::optional<Version> requested_max;
   for (const auto& c : o.all)
     if (c.in_spec && c.version && (!requested_max || *c.version > *requested_max)) requested_max = c.version;
@@ -211,7 +217,7 @@ void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
     const Candidate* newest = others.front();
     if (newest != nearest_newer) picks.push_back(newest);
     for (auto* c : picks)
-      add_alternative(res, describe(*c), detail::toml_line("framework", fmt::format("{}=={}", c->framework, c->version->str())));
+      add_alternative(res, describe(*c), detail::toml_line("framework", fmt::format("{}=={}", to_string(c->framework), c->version->str())));
   } else {
     // Another version together with a driver upgrade.
     const Candidate* best = nullptr;
@@ -230,12 +236,20 @@ void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
     if (best)
       add_alternative(res, fmt::format("{} after a driver upgrade", describe(*best)),
                       fmt::format("{} and upgrade the NVIDIA driver to >= {}",
-                                  detail::toml_line("framework", fmt::format("{}=={}", best->framework, best->version->str())),
+                                  detail::toml_line("framework", fmt::format("{}=={}", to_string(best->framework), best->version->str())),
                                   detail::driver_text(*best_need)));
   }
+}
 
+// The nearest ways out: relax one thing at a time (the CUDA pin, the Python pin, the driver,
+// the framework version, the GPU), naming the exact change.
+void find_alternatives(const Context& ctx, const Outcome& o, Resolution& res) {
+  const Request& rq = ctx.request;
+  relax_pins(ctx, o, res);
+  relax_driver(ctx, o, res);
+  relax_version(ctx, o, res);
   if (ctx.host.has_gpus() && rq.cuda_mode == Request::Cuda::automatic)
-    if (auto* c = first([](const Candidate& c) { return c.in_spec && !c.cuda && c.rejected_only_by({Rule::cuda_mode}); }))
+    if (auto* c = first_of(o, [](const Candidate& c) { return c.in_spec && !c.cuda && c.rejected_only_by({Rule::cuda_mode}); }))
       add_alternative(res, fmt::format("{}: runs without the GPU", describe(*c)), detail::toml_line("cuda", "none"));
 }
 
@@ -246,7 +260,7 @@ std::string failed_constraint(const Context& ctx, const Outcome& o) {
   for (const auto& c : o.all)
     if (c.in_spec) in_spec.push_back(&c);
   if (in_spec.empty())
-    return fmt::format("no {} release in the knowledge base matches {}", rq.framework,
+    return fmt::format("no {} release in the knowledge base matches {}", to_string(rq.framework),
                        rq.framework_version.empty() ? std::string("the request") : rq.framework_version.str());
   bool any_not_mode = std::any_of(in_spec.begin(), in_spec.end(), [](auto* c) {
     return !c->rejected_by(Rule::cuda_mode) && !c->rejected_by(Rule::cuda_pin);
@@ -305,10 +319,10 @@ void gpu_subset_alternatives(const KnowledgeBase& kb, const Request& request, co
       }
     Resolution r = resolve_once(kb, request, subset);
     if (!r.ok) continue;
-    std::string what = r.cuda ? fmt::format("{} {} with CUDA {} ({})", r.framework,
+    std::string what = r.cuda ? fmt::format("{} {} with CUDA {} ({})", to_string(r.framework),
                                             r.framework_version ? r.framework_version->str() : std::string(),
                                             detail::major_minor(*r.cuda), r.variant)
-                              : fmt::format("{} {} ({})", r.framework,
+                              : fmt::format("{} {} ({})", to_string(r.framework),
                                             r.framework_version ? r.framework_version->str() : std::string(), r.variant);
     add_alternative(res, fmt::format("{} on GPU {} only, leaving out compute capability {}", what, join(kept, ", "),
                                      detail::major_minor(drop)),
@@ -326,23 +340,15 @@ Resolution resolve(const KnowledgeBase& kb, const Request& request, const host::
 
 namespace {
 
-Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const host::GpuFacts& host_gpus) {
-  Context ctx{kb, request, detail::make_host_view(kb, host_gpus)};
+// The request itself, and GPUs without a driver: false (with res filled) when nothing can run.
+bool request_can_run(const Context& ctx, const host::GpuFacts& host_gpus, Resolution& res) {
+  const auto& request = ctx.request;
   const auto& host = ctx.host;
-  Resolution res;
-  res.framework = request.framework;
-  res.reasons.push_back(host_line(host));
-  for (const auto& n : host.notes) res.warnings.push_back(n);
-
-  if (!request.framework.empty() && !canonical_framework(request.framework)) {
-    res.failed_constraint = fmt::format("unknown framework \"{}\"", request.framework);
-    return res;
-  }
   if (request.cuda_mode == Request::Cuda::pinned && !request.cuda) {
     res.failed_constraint = "cuda is pinned but no CUDA version is given";
-    return res;
+    return false;
   }
-  std::string fw = request.framework.empty() ? std::string("the environment") : request.framework;
+  std::string fw = request.framework == Framework::none ? std::string("the environment") : std::string(to_string(request.framework));
 
   // GPUs without a driver: nothing CUDA can run.
   if (host.has_gpus() && !host.has_driver && request.cuda_mode != Request::Cuda::none) {
@@ -353,9 +359,16 @@ Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const h
     add_alternative(res, "install (or load) the NVIDIA driver so that nvidia-smi lists the GPUs, then resolve again",
                     "install the NVIDIA driver");
     add_alternative(res, fmt::format("a CPU build of {}", fw), detail::toml_line("cuda", "none"));
-    return res;
+    return false;
   }
 
+  return true;
+}
+
+// What the cuda setting means for this host.
+void explain_cuda_mode(const Context& ctx, Resolution& res) {
+  const auto& request = ctx.request;
+  const auto& host = ctx.host;
   switch (request.cuda_mode) {
     case Request::Cuda::none:
       res.reasons.push_back("cuda = \"none\": CPU builds only");
@@ -378,20 +391,29 @@ Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const h
       }
       break;
   }
+}
 
-  // Candidates.
+// Every candidate build of the request, best first.
+Outcome rank_candidates(const Context& ctx) {
+  const auto& request = ctx.request;
   Outcome o;
   o.all = detail::debian_candidates(ctx);
   std::vector<Candidate> more;
-  if (request.framework == "torch") more = detail::torch_candidates(ctx);
-  else if (request.framework == "tensorflow") more = detail::tensorflow_candidates(ctx);
-  else if (request.framework == "jax") more = detail::jax_candidates(ctx);
-  else more = detail::bare_candidates(ctx);
+  switch (request.framework) {
+    case Framework::torch: more = detail::torch_candidates(ctx); break;
+    case Framework::tensorflow: more = detail::tensorflow_candidates(ctx); break;
+    case Framework::jax: more = detail::jax_candidates(ctx); break;
+    case Framework::none: more = detail::bare_candidates(ctx); break;
+  }
   for (auto& c : more) o.all.push_back(std::move(c));
   bool pinned = request.cuda_mode == Request::Cuda::pinned;
   std::stable_sort(o.all.begin(), o.all.end(), [&](const Candidate& a, const Candidate& b) { return better(a, b, pinned); });
+  return o;
+}
 
-  // Every rejection of a requested candidate, in rank order; the cuda setting's are counted.
+// Every rejection of a requested candidate, in rank order; the cuda setting's are counted.
+void explain_rejections(const Context& ctx, const Outcome& o, Resolution& res) {
+  const auto& request = ctx.request;
   std::vector<std::string> set_aside;  // why, once per distinct reason
   size_t by_mode = 0;
   for (const auto& c : o.all) {
@@ -424,19 +446,12 @@ Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const h
                                 : fmt::format("prefer_distribution: Debian's python3-torch does not fit: {}; pip is used",
                                               join(misfits, ", ")));
   }
+}
 
-  for (const auto& c : o.all)
-    if (c.in_spec && !c.rejected()) {
-      o.chosen = &c;
-      break;
-    }
-
-  if (!o.chosen) {
-    res.failed_constraint = failed_constraint(ctx, o);
-    find_alternatives(ctx, o, res);
-    return res;
-  }
-
+// Why the chosen build won, and what it brings.
+void explain_choice(const Context& ctx, const Outcome& o, Resolution& res) {
+  const auto& request = ctx.request;
+  const bool pinned = request.cuda_mode == Request::Cuda::pinned;
   const Candidate& c = *o.chosen;
   size_t passing = 0;
   size_t same_release = 0;  // passing builds of the chosen release and route: the CUDA ranking decided
@@ -463,20 +478,49 @@ Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const h
   fill(c, res);
   for (const auto& w : c.warnings)
     if (std::find(res.warnings.begin(), res.warnings.end(), w) == res.warnings.end()) res.warnings.push_back(w);
+}
 
-  // Ways to a better place even though this works.
+// Ways to a better place even though the chosen build works.
+void add_better_alternatives(const Outcome& o, Resolution& res) {
+  const Candidate& c = *o.chosen;
   for (const auto& a : c.extra_alternatives) add_alternative(res, a.description, a.change);
   if (c.minor_version && c.full_driver)
     add_alternative(res,
                     fmt::format("full compatibility for {} (PTX JIT, newer-driver features{})", describe(c),
                                 c.env.contains("NVIDIA_DISABLE_REQUIRE") ? ", no NVIDIA_REQUIRE_CUDA override" : ""),
                     fmt::format("upgrade the NVIDIA driver to >= {}", detail::driver_text(*c.full_driver)));
-  if (c.framework == "tensorflow" && c.preference == 0 && c.cuda && c.version && c.version->major() == 1)
+  if (c.framework == Framework::tensorflow && c.preference == 0 && c.cuda && c.version && c.version->major() == 1)
     for (const auto& x : o.all)
       if (x.in_spec && x.preference == 1 && !x.rejected())
         add_alternative(res, fmt::format("{}: TensorFlow {} built with CUDA {}, a maintained image", x.label,
                                          x.version->str(), detail::major_minor(*x.cuda)),
                         detail::toml_line("base", x.base_image));
+}
+
+Resolution resolve_once(const KnowledgeBase& kb, const Request& request, const host::GpuFacts& host_gpus) {
+  Context ctx{kb, request, detail::make_host_view(kb, host_gpus)};
+  Resolution res;
+  res.framework = request.framework;
+  res.reasons.push_back(host_line(ctx.host));
+  for (const auto& n : ctx.host.notes) res.warnings.push_back(n);
+  if (!request_can_run(ctx, host_gpus, res)) return res;
+  explain_cuda_mode(ctx, res);
+  Outcome o = rank_candidates(ctx);
+  explain_rejections(ctx, o, res);
+  for (const auto& c : o.all)
+    if (c.in_spec && !c.rejected()) {
+      o.chosen = &c;
+      break;
+    }
+
+  if (!o.chosen) {
+    res.failed_constraint = failed_constraint(ctx, o);
+    find_alternatives(ctx, o, res);
+    return res;
+  }
+
+  explain_choice(ctx, o, res);
+  add_better_alternatives(o, res);
   return res;
 }
 

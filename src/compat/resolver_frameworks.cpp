@@ -26,7 +26,7 @@ void add_image(Candidate& c, const CudaImage& img) {
 void spec_rule(const Context& ctx, Candidate& c, const Version& version) {
   c.in_spec = ctx.request.framework_version.matches(version);
   if (!c.in_spec)
-    c.reject(Rule::spec, fmt::format("{} {} does not match {}", c.framework, version.str(),
+    c.reject(Rule::spec, fmt::format("{} {} does not match {}", to_string(c.framework), version.str(),
                                      ctx.request.framework_version.str()));
 }
 
@@ -50,7 +50,7 @@ std::vector<Candidate> torch_candidates(const Context& ctx) {
   for (const auto& r : ctx.kb.torch_releases) {
     for (const auto& v : r.variants) {
       Candidate c;
-      c.framework = "torch";
+      c.framework = Framework::torch;
       c.version = r.version;
       c.variant = v.tag;
       c.cuda = v.cuda ? std::optional<Version>(v.cuda->truncated(2)) : std::nullopt;
@@ -144,111 +144,124 @@ std::optional<std::string> tensorflow_gpu_image(const KnowledgeBase& kb, const V
 
 }  // namespace
 
+namespace {
+
+// The GPU build of a tested configuration: pip's CUDA (and-cuda) or an nvidia/cuda image.
+// The rules every build of a tested configuration goes through, once its variant and label are set.
+void apply_tensorflow_rules(const Context& ctx, Candidate& c, const TensorflowConfig& t) {
+  spec_rule(ctx, c, *c.version);
+  apply_cuda_mode_rule(ctx, c);
+  apply_python_rule(ctx, c, t.python, fmt::format("tensorflow {}", c.version->str()));
+  note_provenance(c, t.provenance, fmt::format("tensorflow {}'s tested configuration", t.version.truncated(2).str()));
+}
+
+Candidate tensorflow_gpu_candidate(const Context& ctx, const TensorflowConfig& t, const Version& version) {
+  const Version minor = t.version.truncated(2);
+  const std::string what = fmt::format("tensorflow {}", version.str());
+  Candidate c;
+  c.framework = Framework::tensorflow;
+  c.version = version;
+  c.cuda = t.cuda->truncated(2);
+  c.cudnn = t.cudnn;
+  c.variant = t.and_cuda_extra ? "and-cuda" : cuda_tag(*c.cuda);
+  c.label = t.and_cuda_extra ? fmt::format("tensorflow[and-cuda] {}", version.str())
+                             : fmt::format("{} {} (CUDA {})", tensorflow_gpu_package(t, version), version.str(),
+                                           major_minor(*c.cuda));
+  apply_tensorflow_rules(ctx, c, t);
+  c.notes.push_back(fmt::format("tensorflow {} is tested with CUDA {} and cuDNN {}", minor.str(),
+                                major_minor(*c.cuda), t.cudnn ? t.cudnn->str() : std::string("(unknown)")));
+  if (t.and_cuda_extra) {
+    // pip brings the CUDA libraries: a slim Python base is enough.
+    c.pip_brings_cuda = true;
+    c.release = pick_release(ctx, *c.cuda);
+    if (c.python) c.base_image = python_slim_image(*c.python);
+    c.notes.push_back(fmt::format("tensorflow[and-cuda] installs the CUDA {} libraries with pip, so the base image "
+                                  "is {}",
+                                  major_minor(*c.cuda), c.base_image));
+  } else {
+    CudaImage img = choose_cuda_image(ctx, *c.cuda, c.python);
+    add_image(c, img);
+    if (t.cudnn && img.cudnn && img.cudnn->major() != t.cudnn->major())
+      c.warn(fmt::format("{} is tested with cuDNN {} but {} carries cuDNN {}", what, t.cudnn->str(), img.reference,
+                         img.cudnn->str()));
+    if (img.removed) {
+      if (auto tf_image = tensorflow_gpu_image(ctx.kb, version))
+        c.extra_alternatives.push_back(
+            {fmt::format("TensorFlow's own image {} (same CUDA {}; Python is the image's)", *tf_image,
+                         major_minor(*c.cuda)),
+             toml_line("base", *tf_image)});
+    }
+  }
+  // TensorFlow's wheels carry SASS for a few architectures and PTX for the newest one;
+  // the knowledge base has no per-version list, so the toolkit's reach decides.
+  apply_cuda_rules(ctx, c);
+  c.packages.push_back(tensorflow_gpu_requirement(t, version));
+  return c;
+}
+
+Candidate tensorflow_cpu_candidate(const Context& ctx, const TensorflowConfig& t, const Version& version) {
+  Candidate cpu;
+  cpu.framework = Framework::tensorflow;
+  cpu.version = version;
+  cpu.variant = "cpu";
+  cpu.label = fmt::format("tensorflow {} (CPU)", version.str());
+  apply_tensorflow_rules(ctx, cpu, t);
+  if (cpu.python) cpu.base_image = python_slim_image(*cpu.python);
+  cpu.packages.push_back(fmt::format("tensorflow=={}", version.str()));
+  return cpu;
+}
+
+// NVIDIA's TF1 container: TF 1.15 rebuilt with new CUDA, for GPUs upstream TF1 cannot use.
+Candidate ngc_tf1_candidate(const Context& ctx, const NgcTf1Image& n) {
+  Candidate c;
+  c.framework = Framework::tensorflow;
+  c.version = n.tensorflow;
+  c.cuda = n.cuda.truncated(2);
+  c.variant = "ngc-tf1";
+  c.preference = 1;
+  c.label = fmt::format("NVIDIA's TF1 container {}", n.tag);
+  c.base_image = "nvcr.io/nvidia/tensorflow:" + n.tag;
+  c.sass = n.compute_capabilities;
+  c.code_known = !n.compute_capabilities.empty();
+  c.required_driver = n.min_driver;
+  c.required_driver_source = fmt::format("NVIDIA's release notes for {}", n.tag);
+  auto rs = releases_of(ctx.kb, n.cuda);
+  c.release = rs.empty() ? pick_release(ctx, n.cuda.truncated(2)) : rs.back();
+  spec_rule(ctx, c, n.tensorflow);
+  apply_cuda_mode_rule(ctx, c);
+  if (!n.python.empty()) c.python = n.python.truncated(2);
+  if (ctx.request.python && (!c.python || *c.python != ctx.request.python->truncated(2)))
+    c.reject(Rule::python, c.python ? fmt::format("the container's Python is {}, not the pinned {}", major_minor(*c.python),
+                                                  major_minor(*ctx.request.python))
+                                    : fmt::format("the container brings its own Python, which the knowledge base does "
+                                                  "not record, so the pinned Python {} cannot be checked",
+                                                  major_minor(*ctx.request.python)));
+  note_provenance(c, n.provenance, fmt::format("the {} container's facts", n.tag));
+  c.notes.push_back(fmt::format("{} carries TensorFlow {} built by NVIDIA with CUDA {} (upstream TF 1.x is built "
+                                "with CUDA 10.0)",
+                                c.base_image, n.tensorflow.str(), n.cuda.str()));
+  c.notes.push_back(fmt::format("the container brings TensorFlow and its own Python{}; nothing is installed with pip "
+                                "for it",
+                                c.python ? " " + major_minor(*c.python) : std::string()));
+  c.warn(fmt::format("{} is from NVIDIA's discontinued TF1 line (no further monthly releases); TensorFlow 1.x gets "
+                     "no fixes",
+                     c.base_image));
+  apply_cuda_rules(ctx, c);
+  return c;
+}
+
+}  // namespace
+
 std::vector<Candidate> tensorflow_candidates(const Context& ctx) {
   std::vector<Candidate> out;
   const auto exact = ctx.request.framework_version.exact();
   for (const auto& t : ctx.kb.tensorflow_configs) {
     Version minor = t.version.truncated(2);
     Version version = exact && exact->truncated(2) == minor ? *exact : newest_tensorflow_patch(ctx.kb, minor);
-    std::string what = fmt::format("tensorflow {}", version.str());
-
-    if (t.cuda) {
-      Candidate c;
-      c.framework = "tensorflow";
-      c.version = version;
-      c.cuda = t.cuda->truncated(2);
-      c.cudnn = t.cudnn;
-      c.variant = t.and_cuda_extra ? "and-cuda" : cuda_tag(*c.cuda);
-      c.label = t.and_cuda_extra ? fmt::format("tensorflow[and-cuda] {}", version.str())
-                                 : fmt::format("{} {} (CUDA {})", tensorflow_gpu_package(t, version), version.str(),
-                                               major_minor(*c.cuda));
-      spec_rule(ctx, c, version);
-      apply_cuda_mode_rule(ctx, c);
-      apply_python_rule(ctx, c, t.python, what);
-      note_provenance(c, t.provenance, fmt::format("tensorflow {}'s tested configuration", minor.str()));
-      c.notes.push_back(fmt::format("tensorflow {} is tested with CUDA {} and cuDNN {}", minor.str(),
-                                    major_minor(*c.cuda), t.cudnn ? t.cudnn->str() : std::string("(unknown)")));
-      if (t.and_cuda_extra) {
-        // pip brings the CUDA libraries: a slim Python base is enough.
-        c.pip_brings_cuda = true;
-        c.release = pick_release(ctx, *c.cuda);
-        if (c.python) c.base_image = python_slim_image(*c.python);
-        c.notes.push_back(fmt::format("tensorflow[and-cuda] installs the CUDA {} libraries with pip, so the base image "
-                                      "is {}",
-                                      major_minor(*c.cuda), c.base_image));
-      } else {
-        CudaImage img = choose_cuda_image(ctx, *c.cuda, c.python);
-        add_image(c, img);
-        if (t.cudnn && img.cudnn && img.cudnn->major() != t.cudnn->major())
-          c.warn(fmt::format("{} is tested with cuDNN {} but {} carries cuDNN {}", what, t.cudnn->str(), img.reference,
-                             img.cudnn->str()));
-        if (img.removed) {
-          if (auto tf_image = tensorflow_gpu_image(ctx.kb, version))
-            c.extra_alternatives.push_back(
-                {fmt::format("TensorFlow's own image {} (same CUDA {}; Python is the image's)", *tf_image,
-                             major_minor(*c.cuda)),
-                 toml_line("base", *tf_image)});
-        }
-      }
-      // TensorFlow's wheels carry SASS for a few architectures and PTX for the newest one;
-      // the knowledge base has no per-version list, so the toolkit's reach decides.
-      apply_cuda_rules(ctx, c);
-      c.packages.push_back(tensorflow_gpu_requirement(t, version));
-      out.push_back(std::move(c));
-    }
-
-    Candidate cpu;
-    cpu.framework = "tensorflow";
-    cpu.version = version;
-    cpu.variant = "cpu";
-    cpu.label = fmt::format("tensorflow {} (CPU)", version.str());
-    spec_rule(ctx, cpu, version);
-    apply_cuda_mode_rule(ctx, cpu);
-    apply_python_rule(ctx, cpu, t.python, what);
-    note_provenance(cpu, t.provenance, fmt::format("tensorflow {}'s tested configuration", minor.str()));
-    if (cpu.python) cpu.base_image = python_slim_image(*cpu.python);
-    cpu.packages.push_back(fmt::format("tensorflow=={}", version.str()));
-    out.push_back(std::move(cpu));
+    if (t.cuda) out.push_back(tensorflow_gpu_candidate(ctx, t, version));
+    out.push_back(tensorflow_cpu_candidate(ctx, t, version));
   }
-
-  // NVIDIA's TF1 containers: TF 1.15 rebuilt with new CUDA, for GPUs upstream TF1 cannot use.
-  for (const auto& n : ctx.kb.ngc_tf1_images) {
-    Candidate c;
-    c.framework = "tensorflow";
-    c.version = n.tensorflow;
-    c.cuda = n.cuda.truncated(2);
-    c.variant = "ngc-tf1";
-    c.preference = 1;
-    c.label = fmt::format("NVIDIA's TF1 container {}", n.tag);
-    c.base_image = "nvcr.io/nvidia/tensorflow:" + n.tag;
-    c.sass = n.compute_capabilities;
-    c.code_known = !n.compute_capabilities.empty();
-    c.required_driver = n.min_driver;
-    c.required_driver_source = fmt::format("NVIDIA's release notes for {}", n.tag);
-    auto rs = releases_of(ctx.kb, n.cuda);
-    c.release = rs.empty() ? pick_release(ctx, n.cuda.truncated(2)) : rs.back();
-    spec_rule(ctx, c, n.tensorflow);
-    apply_cuda_mode_rule(ctx, c);
-    if (!n.python.empty()) c.python = n.python.truncated(2);
-    if (ctx.request.python && (!c.python || *c.python != ctx.request.python->truncated(2)))
-      c.reject(Rule::python, c.python ? fmt::format("the container's Python is {}, not the pinned {}", major_minor(*c.python),
-                                                    major_minor(*ctx.request.python))
-                                      : fmt::format("the container brings its own Python, which the knowledge base does "
-                                                    "not record, so the pinned Python {} cannot be checked",
-                                                    major_minor(*ctx.request.python)));
-    note_provenance(c, n.provenance, fmt::format("the {} container's facts", n.tag));
-    c.notes.push_back(fmt::format("{} carries TensorFlow {} built by NVIDIA with CUDA {} (upstream TF 1.x is built "
-                                  "with CUDA 10.0)",
-                                  c.base_image, n.tensorflow.str(), n.cuda.str()));
-    c.notes.push_back(fmt::format("the container brings TensorFlow and its own Python{}; nothing is installed with pip "
-                                  "for it",
-                                  c.python ? " " + major_minor(*c.python) : std::string()));
-    c.warn(fmt::format("{} is from NVIDIA's discontinued TF1 line (no further monthly releases); TensorFlow 1.x gets "
-                       "no fixes",
-                       c.base_image));
-    apply_cuda_rules(ctx, c);
-    out.push_back(std::move(c));
-  }
+  for (const auto& n : ctx.kb.ngc_tf1_images) out.push_back(ngc_tf1_candidate(ctx, n));
   return out;
 }
 
@@ -259,7 +272,7 @@ std::vector<Candidate> jax_candidates(const Context& ctx) {
   const VersionSpec& spec = ctx.request.framework_version;
   std::string spec_text = spec.str();
   auto base = [&](Candidate& c) {
-    c.framework = "jax";
+    c.framework = Framework::jax;
     c.version = spec.exact();
     apply_python_rule(ctx, c, VersionSpec(), "jax");
     if (c.python) c.base_image = python_slim_image(*c.python);
@@ -369,10 +382,10 @@ const std::vector<DebianTorch>& debian_torch() {
 
 std::vector<Candidate> debian_candidates(const Context& ctx) {
   std::vector<Candidate> out;
-  if (!ctx.request.prefer_distribution || ctx.request.framework != "torch") return out;
+  if (!ctx.request.prefer_distribution || ctx.request.framework != Framework::torch) return out;
   for (const auto& d : debian_torch()) {
     Candidate c;
-    c.framework = "torch";
+    c.framework = Framework::torch;
     c.version = d.torch;
     c.variant = "debian";
     c.preference = -1;

@@ -101,15 +101,19 @@ std::string python_slim_image(const Version& python) {
   return fmt::format("python:{}-slim-{}", major_minor(python), suite);
 }
 
-CudaImage choose_cuda_image(const Context& ctx, const Version& cuda, const std::optional<Version>& python) {
-  CudaImage img;
-  Version mm = cuda.truncated(2);
-  auto fs = families(ctx.kb, kCudaRepository);
+namespace {
 
-  // Tags of the family for this CUDA, as runtime tags, the removed ones apart.
+// The tags of nvidia/cuda for one CUDA major.minor, as runtime tags: the listed ones, the
+// removed ones, and the image families they came from.
+struct CudaTags {
   std::vector<CudaTag> listed;
   std::vector<CudaTag> gone;
   std::vector<const ImageFamily*> used;
+};
+
+CudaTags cuda_tags(const std::vector<const ImageFamily*>& fs, const Version& mm) {
+  CudaTags tags;
+  auto& [listed, gone, used] = tags;
   for (const auto* f : fs)
     for (const auto& t : f->known_tags) {
       auto parsed = parse_cuda_tag(t);
@@ -124,40 +128,51 @@ CudaImage choose_cuda_image(const Context& ctx, const Version& cuda, const std::
       });
       if (!dup) into.push_back(*parsed);
     }
-  auto unconfirmed = [&](CudaImage& img) {
-    for (const auto* f : used)
-      if (!f->provenance.confirmed)
-        img.warnings.push_back(fmt::format("unconfirmed fact used: {} tags of the form {} ({})", kCudaRepository,
-                                           f->tag_form, provenance_text(f->provenance)));
-  };
+  return tags;
+}
 
-  if (!listed.empty()) {
-    std::vector<Version> patches;
-    for (const auto& t : listed)
-      if (std::find(patches.begin(), patches.end(), t.cuda) == patches.end()) patches.push_back(t.cuda);
-    img.release = pick_release(ctx, mm, patches);
-    Version patch = img.release ? img.release->version : *std::max_element(patches.begin(), patches.end());
-    std::vector<std::string> ubuntus;
-    std::string cudnn;
-    for (const auto& t : listed)
-      if (t.cuda == patch) {
-        ubuntus.push_back(t.ubuntu);
-        cudnn = t.cudnn;
-      }
-    CudaTag chosen{patch, cudnn, choose_ubuntu(ubuntus, python)};
-    img.reference = fmt::format("{}:{}", kCudaRepository, runtime_tag(chosen));
-    img.cudnn = cudnn.empty() ? Version({cudnn_tag_part(patch).second}) : *Version::parse(cudnn);
-    img.listed = true;
-    img.notes.push_back(fmt::format("base image {}: CUDA {} with cuDNN {} on Ubuntu {} (cuDNN runtime form of a listed "
-                                    "{} tag)",
-                                    img.reference, patch.str(), img.cudnn->str(), chosen.ubuntu, kCudaRepository));
-    if (!gone.empty())
-      img.notes.push_back(fmt::format("skipped {} tag(s) of CUDA {} known to be removed", gone.size(), major_minor(mm)));
-    unconfirmed(img);
-    return img;
-  }
+// Warns about each unconfirmed family fact the choice used.
+void warn_unconfirmed(const std::vector<const ImageFamily*>& used, CudaImage& img) {
+  for (const auto* f : used)
+    if (!f->provenance.confirmed)
+      img.warnings.push_back(fmt::format("unconfirmed fact used: {} tags of the form {} ({})", kCudaRepository,
+                                         f->tag_form, provenance_text(f->provenance)));
+}
 
-  // No listed tag: form one from the tag pattern.
+// The cuDNN runtime form of a listed tag of the newest known patch.
+CudaImage listed_cuda_image(const Context& ctx, const Version& mm, const CudaTags& tags, const std::optional<Version>& python) {
+  CudaImage img;
+  const auto& listed = tags.listed;
+  std::vector<Version> patches;
+  for (const auto& t : listed)
+    if (std::find(patches.begin(), patches.end(), t.cuda) == patches.end()) patches.push_back(t.cuda);
+  img.release = pick_release(ctx, mm, patches);
+  Version patch = img.release ? img.release->version : *std::max_element(patches.begin(), patches.end());
+  std::vector<std::string> ubuntus;
+  std::string cudnn;
+  for (const auto& t : listed)
+    if (t.cuda == patch) {
+      ubuntus.push_back(t.ubuntu);
+      cudnn = t.cudnn;
+    }
+  CudaTag chosen{patch, cudnn, choose_ubuntu(ubuntus, python)};
+  img.reference = fmt::format("{}:{}", kCudaRepository, runtime_tag(chosen));
+  img.cudnn = cudnn.empty() ? Version({cudnn_tag_part(patch).second}) : *Version::parse(cudnn);
+  img.listed = true;
+  img.notes.push_back(fmt::format("base image {}: CUDA {} with cuDNN {} on Ubuntu {} (cuDNN runtime form of a listed "
+                                  "{} tag)",
+                                  img.reference, patch.str(), img.cudnn->str(), chosen.ubuntu, kCudaRepository));
+  if (!tags.gone.empty())
+    img.notes.push_back(fmt::format("skipped {} tag(s) of CUDA {} known to be removed", tags.gone.size(), major_minor(mm)));
+  warn_unconfirmed(tags.used, img);
+  return img;
+}
+
+// No listed tag: one formed from the tag pattern (unconfirmed, maybe removed).
+CudaImage formed_cuda_image(const Context& ctx, const Version& mm, CudaTags& tags, const std::vector<const ImageFamily*>& fs,
+                            const std::optional<Version>& python) {
+  CudaImage img;
+  auto& used = tags.used;
   img.release = pick_release(ctx, mm);
   Version patch = img.release ? img.release->version : mm;
   auto [cudnn, cudnn_major] = cudnn_tag_part(patch);
@@ -176,9 +191,9 @@ CudaImage choose_cuda_image(const Context& ctx, const Version& cuda, const std::
   }
   img.reference = fmt::format("{}:{}", kCudaRepository, tag);
   const ImageFamily* gone_by = removed_by(fs, tag);
-  img.removed = gone_by || !gone.empty();  // the tag, or every listed tag of this CUDA, is gone
+  img.removed = gone_by || !tags.gone.empty();  // the tag, or every listed tag of this CUDA, is gone
   if (gone_by && std::find(used.begin(), used.end(), gone_by) == used.end()) used.push_back(gone_by);
-  unconfirmed(img);
+  warn_unconfirmed(used, img);
   img.notes.push_back(fmt::format("base image {}: formed from nvidia/cuda's tag pattern", img.reference));
   img.warnings.push_back(fmt::format("base image {} is not in the knowledge base's tag list; its existence is "
                                      "unconfirmed",
@@ -188,6 +203,16 @@ CudaImage choose_cuda_image(const Context& ctx, const Version& cuda, const std::
                                        "end-of-life CUDA versions); it can only be used from a local copy",
                                        img.reference));
   return img;
+}
+
+}  // namespace
+
+CudaImage choose_cuda_image(const Context& ctx, const Version& cuda, const std::optional<Version>& python) {
+  const Version mm = cuda.truncated(2);
+  auto fs = families(ctx.kb, kCudaRepository);
+  CudaTags tags = cuda_tags(fs, mm);
+  if (!tags.listed.empty()) return listed_cuda_image(ctx, mm, tags, python);
+  return formed_cuda_image(ctx, mm, tags, fs, python);
 }
 
 }  // namespace dlenv::compat::detail

@@ -268,6 +268,136 @@ CodeFit code_for(const Candidate& c, const Version& cc) {
 
 }  // namespace
 
+namespace {
+
+// Which code paths the GPUs take through the build's code (PTX ones are listed).
+struct GpuCodeUse {
+  bool uses_ptx = false;
+  std::vector<std::string> ptx_gpus;
+};
+
+// The GPUs: toolkit reach, then the code in the build.
+GpuCodeUse check_gpu_code(const Context& ctx, Candidate& c) {
+  const HostView& h = ctx.host;
+  GpuCodeUse use;
+  for (const auto& cc : h.ccs) {
+    std::vector<std::string> unchecked;
+    auto why = c.release ? toolkit_rejects(ctx.kb, c.release->version, cc, unchecked)
+                         : family_rejects(ctx.kb, c.cuda->major(), cc, unchecked);
+    if (why) c.reject(Rule::toolkit, *why);
+    for (auto& w : unchecked) c.warn(w);
+    if (const Architecture* a = architecture_of(ctx.kb, cc))
+      note_provenance(c, a->provenance, fmt::format("{} (compute capability {}) CUDA support", a->name, major_minor(cc)));
+    if (!c.code_known) continue;
+    CodeFit fit = code_for(c, cc);
+    switch (fit.path) {
+      case CodePath::sass:
+        c.notes.push_back(fmt::format("GPU {} runs the {} SASS in {}", h.describe(cc), sm_name(cc), c.label));
+        break;
+      case CodePath::sass_compatible:
+        c.notes.push_back(fmt::format("GPU {} runs {}'s {} SASS (same major, binary compatible)", h.describe(cc),
+                                      c.label, sm_name(fit.via)));
+        break;
+      case CodePath::ptx:
+        use.uses_ptx = true;
+        use.ptx_gpus.push_back(h.describe(cc));
+        c.notes.push_back(fmt::format("GPU {} has no SASS in {}; the driver JIT-compiles its compute_{}{} PTX",
+                                      h.describe(cc), c.label, fit.via.major(), fit.via.minor()));
+        break;
+      case CodePath::none:
+        c.reject(Rule::gpu_code, fmt::format("{} carries no code for GPU {} (SASS for {}; PTX: {})", c.label,
+                                             h.describe(cc), version_list(c.sass),
+                                             c.ptx ? major_minor(*c.ptx) : std::string("none")));
+        break;
+    }
+  }
+  if (!c.code_known && !h.ccs.empty() && c.framework == Framework::torch)
+    c.warn(fmt::format("the knowledge base lists no architectures for {}; it is assumed to carry code for every "
+                       "architecture CUDA {} supports",
+                       c.label, major_minor(*c.cuda)));
+  return use;
+}
+
+// Whether the driver is within CUDA `rel`'s minor-version family: the verdict and why.
+struct FamilyVerdict {
+  bool ok = false;
+  std::string why;
+  std::optional<Version> needed;  // the lowest driver that would do
+};
+
+FamilyVerdict minor_version_family(const Context& ctx, Candidate& c, const CudaRelease& rel, const DriverMinimum& min,
+                                   bool uses_ptx) {
+  const HostView& h = ctx.host;
+  const MinorVersionFamily* family = rel.version.major() >= 11 ? family_of(ctx.kb, rel.version.major()) : nullptr;
+  FamilyVerdict v;
+  v.needed = min.version;
+  if (!family) {
+    v.why = rel.version.major() < 11 ? "minor version compatibility starts with CUDA 11"
+                                          : fmt::format("no minor-version range is known for CUDA {}.x", rel.version.major());
+  } else {
+    note_provenance(c, family->provenance, fmt::format("CUDA {}.x minor-version range", family->cuda_major));
+    std::string range = fmt::format(">= {}{}", driver_text(family->min_driver),
+                                    family->driver_below ? ", < " + driver_text(*family->driver_below) : std::string());
+    if (h.driver < family->min_driver) {
+      v.why = fmt::format("below the CUDA {}.x minor-version floor {}", family->cuda_major,
+                               driver_text(family->min_driver));
+    } else if (family->driver_below && h.driver >= *family->driver_below) {
+      v.why = fmt::format("outside the CUDA {}.x minor-version range ({})", family->cuda_major, range);
+    } else if (!h.driver_cuda.empty() && h.driver_cuda.major() != rel.version.major()) {
+      v.why = fmt::format("the driver supports CUDA {}, another major than CUDA {}", major_minor(h.driver_cuda),
+                               major_minor(rel.version));
+    } else {
+      v.ok = true;
+      v.why = fmt::format("within the CUDA {}.x minor-version range ({})", family->cuda_major, range);
+    }
+    if (!uses_ptx && family->min_driver < min.version) v.needed = family->min_driver;
+  }
+  return v;
+}
+
+// Below Table 3: minor version compatibility within the same major family, SASS only.
+void apply_minor_version_rules(const Context& ctx, Candidate& c, const CudaRelease& rel, const DriverMinimum& min,
+                               const GpuCodeUse& gpus) {
+  const HostView& h = ctx.host;
+  const bool uses_ptx = gpus.uses_ptx;
+  const auto& ptx_gpus = gpus.ptx_gpus;
+  std::string below = fmt::format("driver {} is below CUDA {}'s minimum {}", h.driver_str, rel.version.str(), min.text);
+  const FamilyVerdict family = minor_version_family(ctx, c, rel, min, uses_ptx);
+  if (!family.ok) {
+    c.reject(Rule::driver, fmt::format("{}, and {}", below, family.why), family.needed);
+    return;
+  }
+  if (uses_ptx) {
+    c.reject(Rule::driver,
+             fmt::format("{}; GPU {} would need PTX JIT compilation, which minor version compatibility does not cover "
+                         "(PTX needs the full driver {})",
+                         below, join(ptx_gpus, ", "), min.text),
+             min.version);
+    return;
+  }
+  c.minor_version = true;
+  c.notes.push_back(fmt::format("{} but {}: it runs under CUDA minor version compatibility", below, family.why));
+  c.warn(fmt::format("minor version compatibility: {} needs SASS for every GPU ({}); anything JIT-compiled from PTX "
+                     "needs the full driver {} and fails on {} (CUDA_ERROR_UNSUPPORTED_PTX_VERSION)",
+                     c.label,
+                     c.code_known ? "it has it"
+                                  : "the knowledge base does not list this build's architectures, so that is assumed",
+                     min.text, h.driver_str));
+  c.warn(fmt::format("minor version compatibility: CUDA {} features that need a newer driver fail with "
+                     "cudaErrorCallRequiresNewerDriver on driver {}",
+                     major_minor(rel.version), h.driver_str));
+  if (c.image_requires_cuda && !h.driver_cuda.empty() && h.driver_cuda < rel.version.truncated(2)) {
+    c.env["NVIDIA_DISABLE_REQUIRE"] = "true";
+    c.warn(fmt::format("the base image sets NVIDIA_REQUIRE_CUDA (cuda>={}) and the driver supports CUDA {}, so the "
+                       "nvidia-container-toolkit would refuse to start the container; NVIDIA_DISABLE_REQUIRE=true is set "
+                       "because minor version compatibility is what makes it work (the toolkit's issue tracker also "
+                       "spells it NVIDIA_DISABLE_REQUIRES; which spelling the installed toolkit reads is unconfirmed)",
+                       major_minor(rel.version), major_minor(h.driver_cuda)));
+  }
+}
+
+}  // namespace
+
 void apply_cuda_rules(const Context& ctx, Candidate& c) {
   if (!c.cuda) return;
   const HostView& h = ctx.host;
@@ -288,44 +418,7 @@ void apply_cuda_rules(const Context& ctx, Candidate& c) {
     }
   }
 
-  // The GPUs: toolkit reach, then the code in the build.
-  bool uses_ptx = false;
-  std::vector<std::string> ptx_gpus;
-  for (const auto& cc : h.ccs) {
-    std::vector<std::string> unchecked;
-    auto why = c.release ? toolkit_rejects(ctx.kb, c.release->version, cc, unchecked)
-                         : family_rejects(ctx.kb, c.cuda->major(), cc, unchecked);
-    if (why) c.reject(Rule::toolkit, *why);
-    for (auto& w : unchecked) c.warn(w);
-    if (const Architecture* a = architecture_of(ctx.kb, cc))
-      note_provenance(c, a->provenance, fmt::format("{} (compute capability {}) CUDA support", a->name, major_minor(cc)));
-    if (!c.code_known) continue;
-    CodeFit fit = code_for(c, cc);
-    switch (fit.path) {
-      case CodePath::sass:
-        c.notes.push_back(fmt::format("GPU {} runs the {} SASS in {}", h.describe(cc), sm_name(cc), c.label));
-        break;
-      case CodePath::sass_compatible:
-        c.notes.push_back(fmt::format("GPU {} runs {}'s {} SASS (same major, binary compatible)", h.describe(cc),
-                                      c.label, sm_name(fit.via)));
-        break;
-      case CodePath::ptx:
-        uses_ptx = true;
-        ptx_gpus.push_back(h.describe(cc));
-        c.notes.push_back(fmt::format("GPU {} has no SASS in {}; the driver JIT-compiles its compute_{}{} PTX",
-                                      h.describe(cc), c.label, fit.via.major(), fit.via.minor()));
-        break;
-      case CodePath::none:
-        c.reject(Rule::gpu_code, fmt::format("{} carries no code for GPU {} (SASS for {}; PTX: {})", c.label,
-                                             h.describe(cc), version_list(c.sass),
-                                             c.ptx ? major_minor(*c.ptx) : std::string("none")));
-        break;
-    }
-  }
-  if (!c.code_known && !h.ccs.empty() && c.framework == "torch")
-    c.warn(fmt::format("the knowledge base lists no architectures for {}; it is assumed to carry code for every "
-                       "architecture CUDA {} supports",
-                       c.label, major_minor(*c.cuda)));
+  const GpuCodeUse gpus = check_gpu_code(ctx, c);
 
   // The driver.
   if (!h.has_driver) {
@@ -351,74 +444,17 @@ void apply_cuda_rules(const Context& ctx, Candidate& c) {
     c.reject(Rule::other, fmt::format("the knowledge base has no minimum driver for CUDA {}", rel.version.str()));
     return;
   }
-  const MinorVersionFamily* family = rel.version.major() >= 11 ? family_of(ctx.kb, rel.version.major()) : nullptr;
   if (h.driver >= min->version) {
     c.notes.push_back(fmt::format("driver {} meets CUDA {}'s minimum {} (Table 3)", h.driver_str, rel.version.str(),
                                   min->text));
-    if (uses_ptx)
+    if (gpus.uses_ptx)
       c.warn(fmt::format("GPU {} runs PTX JIT-compiled by the driver at first use (slow first start); PTX needs the "
                          "full driver, which this host has",
-                         join(ptx_gpus, ", ")));
+                         join(gpus.ptx_gpus, ", ")));
     return;
   }
 
-  // Below Table 3: minor version compatibility within the same major family, SASS only.
-  std::string below = fmt::format("driver {} is below CUDA {}'s minimum {}", h.driver_str, rel.version.str(), min->text);
-  std::optional<Version> needed = min->version;
-  bool family_ok = false;
-  std::string family_why;
-  if (!family) {
-    family_why = rel.version.major() < 11 ? "minor version compatibility starts with CUDA 11"
-                                          : fmt::format("no minor-version range is known for CUDA {}.x", rel.version.major());
-  } else {
-    note_provenance(c, family->provenance, fmt::format("CUDA {}.x minor-version range", family->cuda_major));
-    std::string range = fmt::format(">= {}{}", driver_text(family->min_driver),
-                                    family->driver_below ? ", < " + driver_text(*family->driver_below) : std::string());
-    if (h.driver < family->min_driver) {
-      family_why = fmt::format("below the CUDA {}.x minor-version floor {}", family->cuda_major,
-                               driver_text(family->min_driver));
-    } else if (family->driver_below && h.driver >= *family->driver_below) {
-      family_why = fmt::format("outside the CUDA {}.x minor-version range ({})", family->cuda_major, range);
-    } else if (!h.driver_cuda.empty() && h.driver_cuda.major() != rel.version.major()) {
-      family_why = fmt::format("the driver supports CUDA {}, another major than CUDA {}", major_minor(h.driver_cuda),
-                               major_minor(rel.version));
-    } else {
-      family_ok = true;
-      family_why = fmt::format("within the CUDA {}.x minor-version range ({})", family->cuda_major, range);
-    }
-    if (!uses_ptx && family->min_driver < min->version) needed = family->min_driver;
-  }
-  if (!family_ok) {
-    c.reject(Rule::driver, fmt::format("{}, and {}", below, family_why), needed);
-    return;
-  }
-  if (uses_ptx) {
-    c.reject(Rule::driver,
-             fmt::format("{}; GPU {} would need PTX JIT compilation, which minor version compatibility does not cover "
-                         "(PTX needs the full driver {})",
-                         below, join(ptx_gpus, ", "), min->text),
-             min->version);
-    return;
-  }
-  c.minor_version = true;
-  c.notes.push_back(fmt::format("{} but {}: it runs under CUDA minor version compatibility", below, family_why));
-  c.warn(fmt::format("minor version compatibility: {} needs SASS for every GPU ({}); anything JIT-compiled from PTX "
-                     "needs the full driver {} and fails on {} (CUDA_ERROR_UNSUPPORTED_PTX_VERSION)",
-                     c.label,
-                     c.code_known ? "it has it"
-                                  : "the knowledge base does not list this build's architectures, so that is assumed",
-                     min->text, h.driver_str));
-  c.warn(fmt::format("minor version compatibility: CUDA {} features that need a newer driver fail with "
-                     "cudaErrorCallRequiresNewerDriver on driver {}",
-                     major_minor(rel.version), h.driver_str));
-  if (c.image_requires_cuda && !h.driver_cuda.empty() && h.driver_cuda < rel.version.truncated(2)) {
-    c.env["NVIDIA_DISABLE_REQUIRE"] = "true";
-    c.warn(fmt::format("the base image sets NVIDIA_REQUIRE_CUDA (cuda>={}) and the driver supports CUDA {}, so the "
-                       "nvidia-container-toolkit would refuse to start the container; NVIDIA_DISABLE_REQUIRE=true is set "
-                       "because minor version compatibility is what makes it work (the toolkit's issue tracker also "
-                       "spells it NVIDIA_DISABLE_REQUIRES; which spelling the installed toolkit reads is unconfirmed)",
-                       major_minor(rel.version), major_minor(h.driver_cuda)));
-  }
+  apply_minor_version_rules(ctx, c, rel, *min, gpus);
 }
 
 void apply_python_rule(const Context& ctx, Candidate& c, const VersionSpec& range, std::string_view what) {

@@ -71,7 +71,7 @@ struct Rejection {
 };
 
 struct Candidate {
-  std::string framework;                 // "torch", "tensorflow", "jax", ""
+  Framework framework = Framework::none;
   std::optional<Version> version;        // nullopt: not pinned by the knowledge base (jax)
   std::string label;                     // "torch 2.3.1+cu118"
   std::string variant;                   // "cu118", "cpu", "and-cuda", "ngc-tf1", "cuda12", "debian"

@@ -16,6 +16,7 @@
 
 #include "engine/build_context.hpp"
 #include "util/interrupt.hpp"
+#include "util/poll.hpp"
 #include "util/text.hpp"
 
 namespace dlenv::engine {
@@ -940,18 +941,19 @@ Result<std::string> DockerEngine::create_exec(const std::string& id_or_name, con
 Result<int> DockerEngine::exec_exit_code(const std::string& exec_id) {
   const auto target = DLENV_TRY(versioned("/exec/" + path_segment(exec_id) + "/json"));
   // The output stream can close a moment before the engine records the exit.
-  auto delay = std::chrono::milliseconds(5);
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
-    if (!response.ok()) return fail(api_error(response));
-    const json body = DLENV_TRY(parse_body(response, "exec inspect"));
-    const json& exit_code = member(body, "ExitCode");
-    if (!bool_at(body, "Running") && exit_code.is_number()) return exit_code.get<int>();
-    if (interrupted()) return fail(ErrorCode::interrupted, "interrupted while waiting for a command to finish");
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(100));
-  }
-  return fail(Error(ErrorCode::engine_api, fmt::format("exec {} did not report an exit code", exec_id)).retry());
+  std::optional<int> code;
+  auto recorded = DLENV_TRY(poll_until(std::chrono::seconds(10), {std::chrono::milliseconds(5), std::chrono::milliseconds(100)},
+                                       [&]() -> Result<Poll> {
+                                         auto response = DLENV_TRY(http_.send(within(HttpRequest::get(target), kQuickLimit)));
+                                         if (!response.ok()) return fail(api_error(response));
+                                         const json body = DLENV_TRY(parse_body(response, "exec inspect"));
+                                         const json& exit_code = member(body, "ExitCode");
+                                         if (bool_at(body, "Running") || !exit_code.is_number()) return Poll::again;
+                                         code = exit_code.get<int>();
+                                         return Poll::done;
+                                       }));
+  if (!recorded) return fail(Error(ErrorCode::engine_api, fmt::format("exec {} did not report an exit code", exec_id)).retry());
+  return *code;
 }
 
 Result<int> DockerEngine::exec(const std::string& id_or_name, const ExecRequest& request, const OutputFn& sink) {

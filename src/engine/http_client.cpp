@@ -203,6 +203,66 @@ std::string curl_reason(CURLcode code, const char* error_buffer) {
   return error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(code));
 }
 
+// The request's body: a file streamed from disk, or bytes from memory (POST); true when it has one.
+Result<bool> set_request_body(CURL* handle, const HttpRequest& request, std::unique_ptr<std::FILE, FileCloser>& upload) {
+  const bool has_body = request.body_file.has_value() || !request.body.empty() || request.method == "POST";
+  if (request.body_file) {
+    upload.reset(std::fopen(request.body_file->c_str(), "rb"));
+    if (!upload) {
+      return fail(ErrorCode::io, fmt::format("cannot read {}: {}", request.body_file->string(), std::strerror(errno)));
+    }
+    std::error_code size_error;
+    const auto size = std::filesystem::file_size(*request.body_file, size_error);
+    if (size_error) {
+      return fail(ErrorCode::io, fmt::format("cannot read {}: {}", request.body_file->string(), size_error.message()));
+    }
+    curl_easy_setopt(handle, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle, CURLOPT_READFUNCTION, read_body_file);
+    curl_easy_setopt(handle, CURLOPT_READDATA, upload.get());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
+  } else if (has_body) {
+    curl_easy_setopt(handle, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+  if (request.method != "GET" && request.method != "POST") {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  return has_body;
+}
+
+// The error for a transfer that ended with `code` (not OK, not aborted by a callback).
+Error transfer_error(CURL* handle, const Endpoint& endpoint, const HttpRequest& request, CURLcode code,
+                     const char* error_buffer, const Watch& watch, milliseconds total_limit) {
+  long os_errno = 0;
+  curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
+  const std::string reason = curl_reason(code, error_buffer);
+  if (is_connect_failure(code)) return unreachable_error(endpoint, reason, static_cast<int>(os_errno));
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    curl_off_t connected_after = 0;
+    curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &connected_after);
+    if (connected_after == 0) return unreachable_error(endpoint, reason, ETIMEDOUT);  // never connected
+    return stall_error(endpoint, request.method, request.target, watch.answered ? Stall::unfinished : Stall::no_answer,
+                       total_limit);
+  }
+  return Error(ErrorCode::engine_api, fmt::format("lost the connection to the container engine at {} during {} {}: {}",
+                                                  endpoint.describe(), request.method, request.target, reason))
+      .retry();
+}
+
+// Status, the engine's API version and the content type of a finished response.
+void read_response_head(CURL* handle, HttpResponse& response) {
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  curl_header* api_version = nullptr;
+  if (curl_easy_header(handle, "Api-Version", 0, CURLH_HEADER, -1, &api_version) == CURLHE_OK && api_version)
+    response.api_version = api_version->value;
+  if (response.content_type.empty()) {
+    char* content_type = nullptr;
+    curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
+    if (content_type) response.content_type = content_type;
+  }
+}
+
 Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& request, const ChunkFn* on_chunk) {
   ensure_curl_initialized();
   CurlHandle curl(curl_easy_init());
@@ -230,29 +290,7 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
   add_header("Expect:");  // no 100-continue round trip for uploads
 
   std::unique_ptr<std::FILE, FileCloser> upload;
-  const bool has_body = request.body_file.has_value() || !request.body.empty() || request.method == "POST";
-  if (request.body_file) {
-    upload.reset(std::fopen(request.body_file->c_str(), "rb"));
-    if (!upload) {
-      return fail(ErrorCode::io, fmt::format("cannot read {}: {}", request.body_file->string(), std::strerror(errno)));
-    }
-    std::error_code size_error;
-    const auto size = std::filesystem::file_size(*request.body_file, size_error);
-    if (size_error) {
-      return fail(ErrorCode::io, fmt::format("cannot read {}: {}", request.body_file->string(), size_error.message()));
-    }
-    curl_easy_setopt(handle, CURLOPT_POST, 1L);
-    curl_easy_setopt(handle, CURLOPT_READFUNCTION, read_body_file);
-    curl_easy_setopt(handle, CURLOPT_READDATA, upload.get());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
-  } else if (has_body) {
-    curl_easy_setopt(handle, CURLOPT_POST, 1L);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  }
-  if (request.method != "GET" && request.method != "POST") {
-    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
+  const bool has_body = DLENV_TRY(set_request_body(handle, request, upload));
   // An empty "Content-Type:" removes curl's form-urlencoded default.
   add_header("Content-Type: " + (has_body && !request.content_type.empty() ? request.content_type : std::string()));
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
@@ -272,32 +310,8 @@ Result<HttpResponse> perform(const Endpoint& endpoint, const HttpRequest& reques
     const milliseconds limit = watch.stall == Stall::silent ? watch.idle_limit : watch.answer_limit;
     return fail(stall_error(endpoint, request.method, request.target, watch.stall, limit));
   }
-  if (code != CURLE_OK) {
-    long os_errno = 0;
-    curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
-    const std::string reason = curl_reason(code, error_buffer);
-    if (is_connect_failure(code)) return fail(unreachable_error(endpoint, reason, static_cast<int>(os_errno)));
-    if (code == CURLE_OPERATION_TIMEDOUT) {
-      curl_off_t connected_after = 0;
-      curl_easy_getinfo(handle, CURLINFO_CONNECT_TIME_T, &connected_after);
-      if (connected_after == 0) return fail(unreachable_error(endpoint, reason, ETIMEDOUT));  // never connected
-      return fail(stall_error(endpoint, request.method, request.target,
-                              watch.answered ? Stall::unfinished : Stall::no_answer, total_limit));
-    }
-    return fail(Error(ErrorCode::engine_api,
-                      fmt::format("lost the connection to the container engine at {} during {} {}: {}",
-                                  endpoint.describe(), request.method, request.target, reason))
-                    .retry());
-  }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
-  curl_header* api_version = nullptr;
-  if (curl_easy_header(handle, "Api-Version", 0, CURLH_HEADER, -1, &api_version) == CURLHE_OK && api_version)
-    response.api_version = api_version->value;
-  if (response.content_type.empty()) {
-    char* content_type = nullptr;
-    curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
-    if (content_type) response.content_type = content_type;
-  }
+  if (code != CURLE_OK) return fail(transfer_error(handle, endpoint, request, code, error_buffer, watch, total_limit));
+  read_response_head(handle, response);
   return response;
 }
 

@@ -106,12 +106,8 @@ std::map<std::string, int> read_minors(const fs::path& root) {
       std::string key = trim(raw.substr(0, colon));
       std::string value = trim(raw.substr(colon + 1));
       if (key == "GPU UUID") uuid = value;
-      if (key == "Device Minor") {
-        try {
-          minor = std::stoi(value);
-        } catch (...) {
-        }
-      }
+      if (key == "Device Minor")
+        if (auto n = parse_int(value); n && *n <= 1 << 20) minor = static_cast<int>(*n);
     }
     if (!uuid.empty() && minor && *minor >= 0) minors[uuid] = *minor;
   }
@@ -127,7 +123,9 @@ void find_gpu_nodes(const GpuFacts& facts, const fs::path& root, DriverFiles& ou
       if (!starts_with(name, "nvidia") || name.size() == 6) continue;
       std::string digits = name.substr(6);
       if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
-      out.gpu_nodes.push_back({std::stoi(digits), "", "/dev/" + name});
+      auto index = parse_int(digits);
+      if (!index || *index > 1 << 20) continue;
+      out.gpu_nodes.push_back({static_cast<int>(*index), "", "/dev/" + name});
     }
     std::sort(out.gpu_nodes.begin(), out.gpu_nodes.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });

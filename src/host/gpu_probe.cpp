@@ -393,14 +393,12 @@ std::vector<Gpu> parse_nvidia_smi_csv(std::string_view text, bool with_compute_c
     }
     Gpu gpu;
     gpu.source = "nvidia-smi";
-    try {
-      size_t used = 0;
-      gpu.index = std::stoi(fields[0], &used);
-      if (used != fields[0].size() || gpu.index < 0) throw std::invalid_argument("index");
-    } catch (...) {
+    auto index = parse_int(fields[0]);
+    if (!index || *index < 0 || *index > 1 << 20) {
       notes.push_back(fmt::format("nvidia-smi: GPU line without an index: \"{}\"", line));
       continue;
     }
+    gpu.index = static_cast<int>(*index);
     // A name with a comma in it spans several fields: everything between index and the rest.
     std::vector<std::string> name_parts(fields.begin() + 1, fields.end() - static_cast<long>(trailing));
     gpu.name = join(name_parts, ", ");
@@ -418,14 +416,10 @@ std::vector<Gpu> parse_nvidia_smi_csv(std::string_view text, bool with_compute_c
     }
     const std::string& mem = fields[at];
     if (!not_available(mem)) {
-      try {
-        size_t used = 0;
-        gpu.memory_mib = std::stoll(mem, &used);
-        if (used != mem.size() || gpu.memory_mib < 0) throw std::invalid_argument("memory");
-      } catch (...) {
-        gpu.memory_mib = 0;
+      auto memory = parse_int(mem);
+      gpu.memory_mib = memory && *memory >= 0 ? *memory : 0;
+      if (!memory || *memory < 0)
         notes.push_back(fmt::format("nvidia-smi: GPU {}: unreadable memory size \"{}\"", gpu.index, mem));
-      }
     }
     gpus.push_back(std::move(gpu));
   }

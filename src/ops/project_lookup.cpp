@@ -77,4 +77,12 @@ Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project_path,
               "choose one with --project DIR");
 }
 
+Result<EnvView> require_deployed(Context& ctx, const EnvRef& env) {
+  auto view = DLENV_TRY(ctx.backend().find(env));
+  if (!view)
+    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no container", env.name),
+                fmt::format("'dlenv up {}' creates it", env.name));
+  return *view;
+}
+
 }  // namespace dlenv::ops

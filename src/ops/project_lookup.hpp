@@ -24,4 +24,8 @@ Result<std::vector<const spec::EnvSpec*>> select_envs(const spec::ProjectSpec& p
 using EnvTarget = EnvRef;
 Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project, const std::string& name);
 
+// The environment as its back-end reports it; not_found ("'dlenv up ENV' creates it") when it
+// has not been deployed.
+Result<EnvView> require_deployed(Context& ctx, const EnvRef& env);
+
 }  // namespace dlenv::ops

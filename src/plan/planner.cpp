@@ -58,14 +58,10 @@ std::string container_name(unsigned uid, const std::string& project_dir, const s
   return fmt::format("dlenv-{}-{}", env_name, sha256_hex(fmt::format("{}\n{}\n{}", uid, project_dir, env_name)).substr(0, 8));
 }
 
-Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
-                              const host::HostFacts& host, const PlanInputs& inputs) {
-  EnvPlan plan;
-  const std::string project_dir = project.dir.string();
-  plan.env_key = env_key(project_dir, env.name);
-  const auto& user = host.user;
+namespace {
 
-  // --- build: system -> framework -> project (each only when it has something to install) -> user
+// system -> framework (when the resolution installs one with pip).
+void add_base_layers(BuildPlan& build, const spec::EnvSpec& env, const PlanInputs& inputs) {
   const compat::Resolution* resolution = inputs.resolution;
   ImageLayer system;
   system.kind = LayerKind::system;
@@ -79,12 +75,12 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   system = finish(std::move(system), {{"parent", inputs.base_image + "@" + inputs.base_image_id},
                                       {"apt", joined(system.apt)},
                                       {"jupyter", env.jupyter ? "1" : "0"}});
-  plan.build.layers.push_back(system);
+  build.layers.push_back(system);
 
   if (resolution && !resolution->distribution_framework && !resolution->packages.empty()) {
     ImageLayer framework;
     framework.kind = LayerKind::framework;
-    framework.parent = plan.build.layers.back().tag;
+    framework.parent = build.layers.back().tag;
     framework.pip = resolution->packages;
     framework.index_urls = resolution->index_urls;
     framework.find_links = resolution->find_links;
@@ -92,9 +88,12 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
                                               {"pip", joined(framework.pip)},
                                               {"index", joined(framework.index_urls)},
                                               {"find-links", joined(framework.find_links)}});
-    plan.build.layers.push_back(framework);
+    build.layers.push_back(framework);
   }
+}
 
+// project (only when it has something to install) -> user.
+Status add_project_and_user_layers(BuildPlan& build, const spec::EnvSpec& env, const host::UserIdentity& user) {
   std::optional<std::string> requirements;
   if (env.requirements) {
     auto text = read_file(*env.requirements);
@@ -105,18 +104,18 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   if (!env.pip.empty() || requirements) {
     ImageLayer proj;
     proj.kind = LayerKind::project;
-    proj.parent = plan.build.layers.back().tag;
+    proj.parent = build.layers.back().tag;
     proj.pip = env.pip;
     proj.requirements_text = requirements;
     proj = finish(std::move(proj), {{"parent", proj.parent},
                                     {"pip", joined(proj.pip)},
                                     {"requirements", requirements ? "1" + *requirements : "0"}});
-    plan.build.layers.push_back(proj);
+    build.layers.push_back(proj);
   }
 
   ImageLayer user_layer;
   user_layer.kind = LayerKind::user;
-  user_layer.parent = plan.build.layers.back().tag;
+  user_layer.parent = build.layers.back().tag;
   user_layer.user.uid = user.uid;
   user_layer.user.gid = user.gid;
   user_layer.user.name = host::container_login(user);
@@ -126,26 +125,14 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
                                               {"gid", std::to_string(user.gid)},
                                               {"name", user_layer.user.name},
                                               {"home", user_layer.user.home}});
-  plan.build.layers.push_back(user_layer);
-  const ImageUser& image_user = plan.build.layers.back().user;
+  build.layers.push_back(user_layer);
+  return {};
+}
 
-  // --- run
-  RunPlan& run = plan.run;
-  run.container_name = container_name(user.uid, project_dir, env.name);
-  run.image = plan.build.final_image();
-  run.user = fmt::format("{}:{}", user.uid, user.gid);
-  run.workdir = env.workdir;
-  run.hostname = env.name;
-  run.shm_size = env.shm_size;
-  run.security_opt = {"no-new-privileges"};
-  run.cap_drop = {"ALL"};
-  run.pids_limit = env.pids_limit;
-  run.memory = env.memory.value_or(0);
-  run.nano_cpus = env.cpus ? static_cast<int64_t>(std::llround(*env.cpus * 1e9)) : 0;
-  run.network = user_network(user.uid);
-  run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
-  if (env.jupyter) run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
-
+// The environment variables of the container, in name order.
+std::vector<std::string> container_env(const spec::EnvSpec& env, const RunPlan& run, const ImageUser& image_user,
+                                       const PlanInputs& inputs) {
+  const compat::Resolution* resolution = inputs.resolution;
   std::map<std::string, std::string> vars = {
       {"HOME", image_user.home},
       {"USER", image_user.name},
@@ -164,8 +151,16 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
     for (const auto& [k, v] : resolution->container_env) vars[k] = v;
   if (!inputs.gpus.empty()) vars["NVIDIA_DRIVER_CAPABILITIES"] = "compute,utility";
   for (const auto& [k, v] : env.env) vars[k] = v;
-  for (const auto& [k, v] : vars) run.env.push_back(k + "=" + v);
 
+  std::vector<std::string> out;
+  for (const auto& [k, v] : vars) out.push_back(k + "=" + v);
+  return out;
+}
+
+// Mounts, ports, GPUs and labels of the run.
+void add_mounts_ports_and_labels(RunPlan& run, const spec::EnvSpec& env, const host::HostFacts& host,
+                                 const std::string& project_dir, const PlanInputs& inputs) {
+  const auto& user = host.user;
   run.mounts.push_back({project_dir, env.workdir, false, false});
   for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, false});
   for (const char* cache : {"pip", "huggingface", "torch"})
@@ -186,8 +181,10 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
       {label::workdir, env.workdir},
   };
   if (env.jupyter) run.labels[label::jupyter_base_url] = run.jupyter_base_url;
+}
 
-  // The spec hash covers everything that requires re-creating the container.
+// Covers everything that requires re-creating the container.
+std::string run_spec_hash(const RunPlan& run) {
   std::string run_text = fmt::format("image={}\nuser={}\nworkdir={}\nshm={}\n", run.image, run.user, run.workdir, run.shm_size);
   for (const auto& e : run.env) run_text += "env=" + e + "\n";
   for (const auto& m : run.mounts) run_text += fmt::format("mount={}:{}:{}\n", m.source, m.target, m.read_only);
@@ -197,7 +194,44 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run_text += fmt::format("pids={}\nmemory={}\nnano-cpus={}\nnetwork={}\n", run.pids_limit, run.memory, run.nano_cpus,
                           run.network.name);
   if (run.all_gpus) run_text += "gpus=all\n";
-  plan.spec_hash = sha256_hex(run_text).substr(0, 16);
+  return sha256_hex(run_text).substr(0, 16);
+}
+
+}  // namespace
+
+Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvSpec& env,
+                              const host::HostFacts& host, const PlanInputs& inputs) {
+  EnvPlan plan;
+  const std::string project_dir = project.dir.string();
+  plan.env_key = env_key(project_dir, env.name);
+  const auto& user = host.user;
+
+  // --- build: system -> framework -> project (each only when it has something to install) -> user
+  add_base_layers(plan.build, env, inputs);
+  DLENV_TRY_VOID(add_project_and_user_layers(plan.build, env, user));
+  const ImageUser& image_user = plan.build.layers.back().user;
+
+  // --- run
+  RunPlan& run = plan.run;
+  run.container_name = container_name(user.uid, project_dir, env.name);
+  run.image = plan.build.final_image();
+  run.user = fmt::format("{}:{}", user.uid, user.gid);
+  run.workdir = env.workdir;
+  run.hostname = env.name;
+  run.shm_size = env.shm_size;
+  run.security_opt = {"no-new-privileges"};
+  run.cap_drop = {"ALL"};
+  run.pids_limit = env.pids_limit;
+  run.memory = env.memory.value_or(0);
+  run.nano_cpus = env.cpus ? static_cast<int64_t>(std::llround(*env.cpus * 1e9)) : 0;
+  run.network = user_network(user.uid);
+  run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
+  if (env.jupyter) run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
+
+  run.env = container_env(env, run, image_user, inputs);
+  add_mounts_ports_and_labels(run, env, host, project_dir, inputs);
+  plan.spec_hash = run_spec_hash(run);
+
   if (!run.gpu_uuids.empty()) {
     std::string joined_uuids;
     for (const auto& uuid : run.gpu_uuids) joined_uuids += (joined_uuids.empty() ? "" : ",") + uuid;

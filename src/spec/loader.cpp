@@ -643,6 +643,105 @@ std::string unknown_env_key_hint(const Entry& entry, std::string_view env_path) 
   return unknown_key_hint(key, kEnvKeys);
 }
 
+// [envs.NAME.ssh]: enabled, authorized_keys.
+Status read_ssh_table(const Document& doc, const toml::node& value, const std::string& key_path, EnvSpec& env) {
+  if (!value.is_table())
+    return wrong_type(doc, value, key_path, "a table",
+                      fmt::format("for example: [{}] with enabled = false on the next line", key_path));
+  for (const Entry& option : entries_in_file_order(*value.as_table())) {
+    const std::string option_key(option.key->str());
+    const std::string option_path = toml_key_path(key_path, option_key);
+    if (option_key == "enabled") {
+      env.ssh = DLENV_TRY(read_bool(doc, *option.value, option_path, "use enabled = true or enabled = false"));
+    } else if (option_key == "authorized_keys") {
+      env.authorized_keys = DLENV_TRY(read_existing_file(
+          doc, *option.value, option_path, "authorized keys file",
+          "for example: authorized_keys = \"~/.ssh/id_ed25519.pub\" (one or more public keys)"));
+    } else {
+      return config_error(doc, option.key->source(), fmt::format("unknown key '{}'", option_path),
+                          unknown_key_hint(option_key, kSshKeys));
+    }
+  }
+  return {};
+}
+
+// What reading an environment's keys collects besides the EnvSpec.
+struct EnvReadState {
+  bool has_base = false;
+  std::vector<MountEntry> mounts;
+  const toml::node* workdir_node = nullptr;
+};
+
+// One key of an environment table.
+Status read_env_entry(const Document& doc, const Entry& entry, const std::string& path, EnvSpec& env, EnvReadState& state) {
+  const std::string key(entry.key->str());
+  const std::string key_path = toml_key_path(path, key);
+  const toml::node& value = *entry.value;
+  if (key == "base") {
+    env.base = DLENV_TRY(read_base(doc, value, key_path));
+    state.has_base = true;
+  } else if (key == "framework") {
+    env.framework = DLENV_TRY(read_framework(doc, value, key_path));
+    env.framework_where = location(doc, value.source());
+  } else if (key == "python") {
+    env.python = DLENV_TRY(read_python(doc, value, key_path));
+  } else if (key == "cuda") {
+    env.cuda = DLENV_TRY(read_cuda(doc, value, key_path));
+  } else if (key == "gpus") {
+    env.gpus = DLENV_TRY(read_gpus(doc, value, key_path));
+  } else if (key == "apt") {
+    env.apt = DLENV_TRY(read_apt(doc, value, key_path));
+  } else if (key == "pip") {
+    env.pip = DLENV_TRY(read_pip(doc, value, key_path));
+  } else if (key == "requirements") {
+    env.requirements = DLENV_TRY(read_requirements(doc, value, key_path));
+  } else if (key == "shm_size") {
+    env.shm_size = DLENV_TRY(read_shm_size(doc, value, key_path));
+  } else if (key == "memory") {
+    env.memory = DLENV_TRY(read_shm_size(doc, value, key_path));
+    if (*env.memory < int64_t{64} * 1024 * 1024)
+      return config_error(doc, value.source(), fmt::format("'{}' must be at least 64m", key_path),
+                          "for example: memory = \"16g\"");
+  } else if (key == "cpus") {
+    env.cpus = DLENV_TRY(read_cpus(doc, value, key_path));
+  } else if (key == "pids_limit") {
+    env.pids_limit = DLENV_TRY(read_pids_limit(doc, value, key_path));
+  } else if (key == "workdir") {
+    env.workdir = DLENV_TRY(read_container_path(doc, value, key_path, "for example: workdir = \"/workspace\""));
+    if (auto reserved = reserved_clash(env.workdir))
+      return config_error(doc, value.source(), fmt::format("'{}' cannot be '{}': dlenv mounts {} there", key_path, env.workdir, *reserved),
+                          "for example: workdir = \"/workspace\"");
+    state.workdir_node = &value;
+  } else if (key == "jupyter") {
+    env.jupyter = DLENV_TRY(read_bool(doc, value, key_path, "use jupyter = true or jupyter = false (no quotes)"));
+  } else if (key == "mounts") {
+    state.mounts = DLENV_TRY(read_mounts(doc, value, key_path));
+  } else if (key == "env") {
+    env.env = DLENV_TRY(read_env_vars(doc, value, key_path));
+  } else if (key == "ssh") {
+    DLENV_TRY_VOID(read_ssh_table(doc, value, key_path, env));
+  } else {
+    return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", key_path),
+                        unknown_env_key_hint(entry, path));
+  }
+  return {};
+}
+
+// The project folder is mounted at workdir; another mount there would hide it.
+Status place_mounts(const Document& doc, const std::string& path, EnvReadState& state, EnvSpec& env) {
+  for (MountEntry& mount : state.mounts) {
+    if (mount.spec.container == env.workdir)
+      return config_error(
+          doc, mount.target_region,
+          fmt::format("mount target '{}' ({}) is the workdir, where the project folder is mounted",
+                      mount.spec.container, mount.path),
+          state.workdir_node ? fmt::format("choose another container path, or change {}.workdir", path)
+                       : fmt::format("choose another container path, or set {}.workdir", path));
+    env.mounts.push_back(std::move(mount.spec));
+  }
+  return {};
+}
+
 // One environment table; `name_key` is where it was named (for locations).
 Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key& name_key, const toml::node& node,
                          const std::string& path) {
@@ -653,95 +752,14 @@ Result<EnvSpec> read_env(const Document& doc, std::string name, const toml::key&
   EnvSpec env;
   env.name = std::move(name);
   env.where = location(doc, name_key.source());
-  bool has_base = false;
-  std::vector<MountEntry> mounts;
-  const toml::node* workdir_node = nullptr;
-
-  for (const Entry& entry : entries_in_file_order(*node.as_table())) {
-    const std::string key(entry.key->str());
-    const std::string key_path = toml_key_path(path, key);
-    const toml::node& value = *entry.value;
-    if (key == "base") {
-      env.base = DLENV_TRY(read_base(doc, value, key_path));
-      has_base = true;
-    } else if (key == "framework") {
-      env.framework = DLENV_TRY(read_framework(doc, value, key_path));
-      env.framework_where = location(doc, value.source());
-    } else if (key == "python") {
-      env.python = DLENV_TRY(read_python(doc, value, key_path));
-    } else if (key == "cuda") {
-      env.cuda = DLENV_TRY(read_cuda(doc, value, key_path));
-    } else if (key == "gpus") {
-      env.gpus = DLENV_TRY(read_gpus(doc, value, key_path));
-    } else if (key == "apt") {
-      env.apt = DLENV_TRY(read_apt(doc, value, key_path));
-    } else if (key == "pip") {
-      env.pip = DLENV_TRY(read_pip(doc, value, key_path));
-    } else if (key == "requirements") {
-      env.requirements = DLENV_TRY(read_requirements(doc, value, key_path));
-    } else if (key == "shm_size") {
-      env.shm_size = DLENV_TRY(read_shm_size(doc, value, key_path));
-    } else if (key == "memory") {
-      env.memory = DLENV_TRY(read_shm_size(doc, value, key_path));
-      if (*env.memory < int64_t{64} * 1024 * 1024)
-        return config_error(doc, value.source(), fmt::format("'{}' must be at least 64m", key_path),
-                            "for example: memory = \"16g\"");
-    } else if (key == "cpus") {
-      env.cpus = DLENV_TRY(read_cpus(doc, value, key_path));
-    } else if (key == "pids_limit") {
-      env.pids_limit = DLENV_TRY(read_pids_limit(doc, value, key_path));
-    } else if (key == "workdir") {
-      env.workdir = DLENV_TRY(read_container_path(doc, value, key_path, "for example: workdir = \"/workspace\""));
-      if (auto reserved = reserved_clash(env.workdir))
-        return config_error(doc, value.source(), fmt::format("'{}' cannot be '{}': dlenv mounts {} there", key_path, env.workdir, *reserved),
-                            "for example: workdir = \"/workspace\"");
-      workdir_node = &value;
-    } else if (key == "jupyter") {
-      env.jupyter = DLENV_TRY(read_bool(doc, value, key_path, "use jupyter = true or jupyter = false (no quotes)"));
-    } else if (key == "mounts") {
-      mounts = DLENV_TRY(read_mounts(doc, value, key_path));
-    } else if (key == "env") {
-      env.env = DLENV_TRY(read_env_vars(doc, value, key_path));
-    } else if (key == "ssh") {
-      if (!value.is_table())
-        return wrong_type(doc, value, key_path, "a table",
-                          fmt::format("for example: [{}] with enabled = false on the next line", key_path));
-      for (const Entry& option : entries_in_file_order(*value.as_table())) {
-        const std::string option_key(option.key->str());
-        const std::string option_path = toml_key_path(key_path, option_key);
-        if (option_key == "enabled") {
-          env.ssh = DLENV_TRY(read_bool(doc, *option.value, option_path, "use enabled = true or enabled = false"));
-        } else if (option_key == "authorized_keys") {
-          env.authorized_keys = DLENV_TRY(read_existing_file(
-              doc, *option.value, option_path, "authorized keys file",
-              "for example: authorized_keys = \"~/.ssh/id_ed25519.pub\" (one or more public keys)"));
-        } else {
-          return config_error(doc, option.key->source(), fmt::format("unknown key '{}'", option_path),
-                              unknown_key_hint(option_key, kSshKeys));
-        }
-      }
-    } else {
-      return config_error(doc, entry.key->source(), fmt::format("unknown key '{}'", key_path),
-                          unknown_env_key_hint(entry, path));
-    }
-  }
-  if (!has_base && !env.framework)
+  EnvReadState state;
+  for (const Entry& entry : entries_in_file_order(*node.as_table())) DLENV_TRY_VOID(read_env_entry(doc, entry, path, env, state));
+  if (!state.has_base && !env.framework)
     return config_error(doc, name_key.source(), fmt::format("'{}' needs 'base' or 'framework'", path),
                         fmt::format("add base = \"{}\" (the image to build on) or framework = \"torch\" (dlenv "
                                     "chooses the image for this driver and GPU)",
                                     kExampleBase));
-
-  // The project folder is mounted at workdir; another mount there would hide it.
-  for (MountEntry& mount : mounts) {
-    if (mount.spec.container == env.workdir)
-      return config_error(
-          doc, mount.target_region,
-          fmt::format("mount target '{}' ({}) is the workdir, where the project folder is mounted",
-                      mount.spec.container, mount.path),
-          workdir_node ? fmt::format("choose another container path, or change {}.workdir", path)
-                       : fmt::format("choose another container path, or set {}.workdir", path));
-    env.mounts.push_back(std::move(mount.spec));
-  }
+  DLENV_TRY_VOID(place_mounts(doc, path, state, env));
   return env;
 }
 

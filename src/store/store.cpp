@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "store/sqlite_db.hpp"
+#include "util/poll.hpp"
 #include "util/files.hpp"
 
 namespace dlenv::store {
@@ -128,14 +129,12 @@ Status configure(Database& db, std::chrono::milliseconds busy_timeout) {
   // Switching a new file to WAL needs an exclusive lock, and when several processes try at
   // once SQLite answers SQLITE_BUSY at once instead of calling the busy handler (it would
   // deadlock). So retry here, with jittered backoff, until the busy timeout.
-  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
-  std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
   Result<std::string> mode = switch_to_wal(db);
-  for (int attempt = 0; !mode && mode.error().retryable && std::chrono::steady_clock::now() < deadline; ++attempt) {
-    auto pause = std::chrono::milliseconds(1 + jitter() % (2u << std::min(attempt, 5)));
-    std::this_thread::sleep_for(pause);
+  DLENV_TRY(poll_until(busy_timeout, {std::chrono::milliseconds(2), std::chrono::milliseconds(64), true}, [&]() -> Result<Poll> {
+    if (mode || !mode.error().retryable) return Poll::done;
     mode = switch_to_wal(db);
-  }
+    return Poll::again;
+  }));
   if (!mode) return fail(std::move(mode).error());
   if (*mode != "wal") {
     return fail(ErrorCode::store,

@@ -7,11 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "util/interrupt.hpp"
+#include "util/poll.hpp"
 
 namespace dlenv {
 
@@ -36,18 +36,18 @@ Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
                                             path.parent_path().string(), path.parent_path().string())
                               : "check the dlenv state directory (DLENV_HOME) and free disk space");
     }
-    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      if (errno != EWOULDBLOCK && errno != EINTR) {
-        int e = errno;
-        ::close(fd);
-        return fail(ErrorCode::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(e)),
+    // Another dlenv holds it: wait (Ctrl-C ends the wait).
+    auto locked = poll_until(kNoLimit, {std::chrono::milliseconds(50), std::chrono::milliseconds(50)}, [&]() -> Result<Poll> {
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return Poll::done;
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return fail(ErrorCode::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)),
                     "check that the dlenv state directory is on a local file system");
-      }
-      if (interrupted()) {
-        ::close(fd);
-        return fail(ErrorCode::interrupted, "interrupted while waiting for another dlenv", "run the command again");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (interrupted()) return fail(ErrorCode::interrupted, "interrupted while waiting for another dlenv", "run the command again");
+      return Poll::again;
+    });
+    if (!locked) {
+      ::close(fd);
+      return fail(std::move(locked.error()));
     }
     if (still_at_path(fd, path)) return FileLock(fd, path);
     ::close(fd);  // the holder removed it: lock the file that is there now

@@ -11,6 +11,7 @@ namespace dlenv {
 struct Backoff {
   std::chrono::milliseconds first{100};  // the first pause
   std::chrono::milliseconds most{1000};  // pauses double up to this
+  bool jitter = false;                   // each pause a random share of it (processes racing for one thing)
 };
 
 enum class Poll { done, again };

@@ -99,81 +99,84 @@ std::optional<std::string> find_program(const std::string& name) {
   return std::nullopt;
 }
 
-Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const SubprocessOptions& options) {
-  if (argv.empty()) return fail(ErrorCode::internal, "run_process: empty argv");
-  auto program = find_program(argv[0]);
-  if (!program)
-    return fail(ErrorCode::io, fmt::format("program '{}' was not found on PATH", argv[0]),
-                fmt::format("install {} or add it to PATH", argv[0]));
+namespace {
 
-  // Every descriptor is closed on every way out. exec_error carries the child's errno when
-  // it could not become the program (it closes on a successful exec: CLOEXEC).
-  Pipe in = DLENV_TRY(Pipe::make()), out = DLENV_TRY(Pipe::make()), err = DLENV_TRY(Pipe::make());
-  Pipe exec_error = DLENV_TRY(Pipe::make());
+// The pipes of one child: stdin, stdout, stderr, and the one its exec error comes back on.
+struct ChildPipes {
+  Pipe in, out, err, exec_error;
+};
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const auto& kv : options.extra_env) env_strings.push_back(kv);
-  auto cargv = to_cargv(argv);
-  auto cenv = to_cargv(env_strings);
-
-  Fd out_file;
-  if (options.stdout_file) {
-    out_file.reset(::open(options.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (out_file.get() < 0)
-      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", *options.stdout_file, std::strerror(errno)),
-                  "check that its folder exists and is writable");
-  }
-  bool want_err = options.capture_stderr || options.on_stderr_line;
-
+// Forks the child and makes it `program` with its descriptors in place; returns its pid once
+// it is the program. The child's exec errno comes back on exec_error (which closes on a
+// successful exec: CLOEXEC), and becomes this error.
+Result<pid_t> start_child(const std::string& program, std::vector<char*>& cargv, std::vector<char*>& cenv, ChildPipes& p,
+                          Fd& out_file, const SubprocessOptions& options) {
+  const bool want_err = options.capture_stderr || options.on_stderr_line;
   pid_t pid = ::fork();
   if (pid < 0) return fail(ErrorCode::io, fmt::format("fork failed: {}", std::strerror(errno)), "the system may be out of processes or memory");
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::dup2(in.read.get(), 0);
+    ::dup2(p.in.read.get(), 0);
     if (out_file.get() >= 0) ::dup2(out_file.get(), 1);
-    else if (options.capture_stdout) ::dup2(out.write.get(), 1);
-    if (want_err) ::dup2(err.write.get(), 2);
+    else if (options.capture_stdout) ::dup2(p.out.write.get(), 1);
+    if (want_err) ::dup2(p.err.write.get(), 2);
     ::signal(SIGPIPE, SIG_DFL);
-    if (options.keep_root || become_acting_user()) ::execve(program->c_str(), cargv.data(), cenv.data());
+    if (options.keep_root || become_acting_user()) ::execve(program.c_str(), cargv.data(), cenv.data());
     int e = errno;
-    (void)!::write(exec_error.write.get(), &e, sizeof e);
+    (void)!::write(p.exec_error.write.get(), &e, sizeof e);
     ::_exit(127);
   }
-  in.read.reset();
-  out.write.reset();
-  err.write.reset();
-  exec_error.write.reset();
+  p.in.read.reset();
+  p.out.write.reset();
+  p.err.write.reset();
+  p.exec_error.write.reset();
   out_file.reset();
   int exec_errno = 0;
   ssize_t got;
-  while ((got = ::read(exec_error.read.get(), &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  while ((got = ::read(p.exec_error.read.get(), &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
   }
-  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    return fail(ErrorCode::io, fmt::format("could not run '{}': {}", *program, std::strerror(exec_errno)),
-                fmt::format("check that {} is a program you may run", *program));
+  if (got != static_cast<ssize_t>(sizeof exec_errno)) return pid;
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+  return fail(ErrorCode::io, fmt::format("could not run '{}': {}", program, std::strerror(exec_errno)),
+              fmt::format("check that {} is a program you may run", program));
+}
 
-  // Feed stdin (small inputs) and close it.
-  if (!options.stdin_data.empty()) {
+// Writes small inputs to the child's stdin, then closes it.
+void feed_stdin(Pipe& in, const std::string& data) {
+  if (!data.empty()) {
     ::signal(SIGPIPE, SIG_IGN);
     size_t off = 0;
-    while (off < options.stdin_data.size()) {
-      ssize_t n = ::write(in.write.get(), options.stdin_data.data() + off, options.stdin_data.size() - off);
+    while (off < data.size()) {
+      ssize_t n = ::write(in.write.get(), data.data() + off, data.size() - off);
       if (n <= 0) break;
       off += static_cast<size_t>(n);
     }
   }
   in.write.reset();
+}
 
+// Hands what the child wrote to stderr on, line by line.
+void on_stderr_chunk(const SubprocessOptions& options, std::string_view chunk, SubprocessResult& result, std::string& line_buf) {
+  if (options.capture_stderr) result.err.append(chunk);
+  if (!options.on_stderr_line) return;
+  line_buf.append(chunk);
+  size_t nl;
+  while ((nl = line_buf.find('\n')) != std::string::npos) {
+    options.on_stderr_line(std::string_view(line_buf).substr(0, nl));
+    line_buf.erase(0, nl + 1);
+  }
+}
+
+// Reads the child's output until it closes both streams, the timeout passes (SIGKILL) or
+// Ctrl-C (SIGTERM to its process group).
+SubprocessResult collect_output(pid_t pid, ChildPipes& p, const SubprocessOptions& options) {
   SubprocessResult result;
   std::string err_line_buf;
   auto deadline = options.timeout ? std::optional(std::chrono::steady_clock::now() + *options.timeout) : std::nullopt;
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
-    pollfd fds[2] = {{out.read.get(), POLLIN, 0}, {err.read.get(), POLLIN, 0}};
+    pollfd fds[2] = {{p.out.read.get(), POLLIN, 0}, {p.err.read.get(), POLLIN, 0}};
     int wait_ms = 200;  // wake up to notice Ctrl-C
     if (interrupted()) {
       ::kill(-pid, SIGTERM);
@@ -203,25 +206,43 @@ Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const
         (i == 0 ? out_open : err_open) = false;
         continue;
       }
-      if (i == 0) {
-        result.out.append(buf, static_cast<size_t>(n));
-      } else {
-        if (options.capture_stderr) result.err.append(buf, static_cast<size_t>(n));
-        if (options.on_stderr_line) {
-          err_line_buf.append(buf, static_cast<size_t>(n));
-          size_t nl;
-          while ((nl = err_line_buf.find('\n')) != std::string::npos) {
-            options.on_stderr_line(std::string_view(err_line_buf).substr(0, nl));
-            err_line_buf.erase(0, nl + 1);
-          }
-        }
-      }
+      if (i == 0) result.out.append(buf, static_cast<size_t>(n));
+      else on_stderr_chunk(options, std::string_view(buf, static_cast<size_t>(n)), result, err_line_buf);
     }
   }
   if (options.on_stderr_line && !err_line_buf.empty()) options.on_stderr_line(err_line_buf);
-  out.read.reset();
-  err.read.reset();
+  p.out.read.reset();
+  p.err.read.reset();
+  return result;
+}
 
+}  // namespace
+
+Result<SubprocessResult> run_process(const std::vector<std::string>& argv, const SubprocessOptions& options) {
+  if (argv.empty()) return fail(ErrorCode::internal, "run_process: empty argv");
+  auto program = find_program(argv[0]);
+  if (!program)
+    return fail(ErrorCode::io, fmt::format("program '{}' was not found on PATH", argv[0]),
+                fmt::format("install {} or add it to PATH", argv[0]));
+
+  // Every descriptor is closed on every way out (Fd and Pipe close themselves).
+  ChildPipes pipes{DLENV_TRY(Pipe::make()), DLENV_TRY(Pipe::make()), DLENV_TRY(Pipe::make()), DLENV_TRY(Pipe::make())};
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (const auto& kv : options.extra_env) env_strings.push_back(kv);
+  auto cargv = to_cargv(argv);
+  auto cenv = to_cargv(env_strings);
+
+  Fd out_file;
+  if (options.stdout_file) {
+    out_file.reset(::open(options.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (out_file.get() < 0)
+      return fail(ErrorCode::io, fmt::format("cannot write {}: {}", *options.stdout_file, std::strerror(errno)),
+                  "check that its folder exists and is writable");
+  }
+  const pid_t pid = DLENV_TRY(start_child(*program, cargv, cenv, pipes, out_file, options));
+  feed_stdin(pipes.in, options.stdin_data);
+  SubprocessResult result = collect_output(pid, pipes, options);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -12,9 +12,9 @@ std::optional<Version> Version::parse(std::string_view text) {
   std::vector<int> parts;
   for (const auto& piece : split(t, '.')) {
     if (piece.empty() || piece.size() > 9) return std::nullopt;
-    for (char c : piece)
-      if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    parts.push_back(std::stoi(piece));
+    auto number = parse_int(piece);  // digits only: no sign, no spaces
+    if (!number || piece.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    parts.push_back(static_cast<int>(*number));
   }
   return Version(std::move(parts));
 }

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "ci.hpp"
+#include "contract_names.hpp"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -149,12 +150,7 @@ struct DockerImplementation {
   static void script_logs(Engine&, const std::string&, std::string, std::string) {}
 };
 
-struct ImplementationNames {
-  template <class T>
-  static std::string GetName(int) {
-    return std::is_same_v<T, FakeImplementation> ? "Fake" : "Docker";
-  }
-};
+using ImplementationNames = dlenv::testing::FakeOrDockerNames<FakeImplementation>;
 
 template <class Implementation>
 class EngineContract : public ::testing::Test {

@@ -39,23 +39,30 @@ class DockerBackend final : public backend::Backend {
   Result<store::Store*> store();
 
   std::string_view name() const override { return "docker"; }
+  // The engine's socket (settings: engine, else the first socket found), and it being answered.
   std::string endpoint() const override;
   Status check_reachable() override;
   std::vector<std::filesystem::path> control_paths() override;
+  // The host probe (or the host_facts file); what the containers' dlenv.gpus labels hold.
   Result<host::GpuFacts> gpu_facts() override;
   Result<backend::GpuInventory> gpu_inventory(const std::string& env) override;
+  // The engine's image store; fetch is a pull.
   Result<std::optional<std::string>> image_id(const std::string& ref) override;
   Status fetch_image(const std::string& ref, const backend::LineSink& progress) override;
   Status import_image(const std::filesystem::path& tarball, const std::string& repo, const std::string& tag,
                       const std::vector<std::string>& changes, const backend::LineSink& progress) override;
+  // deploy.cpp. A container per environment, named plan::container_name, on the user's network.
   Result<backend::EnvView> deploy(const backend::PreparedEnv& prepared, const backend::DeployOptions& options) override;
+  // Containers by their labels; the store is brought in line with them here.
   Result<std::vector<backend::EnvView>> list(bool all_users) override;
   Result<std::optional<backend::EnvView>> find(const backend::EnvRef& env) override;
   Status stop(const backend::EnvRef& env) override;
   Status remove(const backend::EnvRef& env, std::string_view why) override;
+  // Engine logs and exec (as the container's user, in its workdir); loopback URLs.
   Status logs(const backend::EnvRef& env, bool follow, const backend::OutputSink& sink) override;
   Result<int> exec(const backend::EnvRef& env, const backend::Command& command) override;
   Result<std::vector<backend::Endpoint>> endpoints(const backend::EnvRef& env) override;
+  // docker_checks.cpp: the engine, runc, loopback ports, disk, a GPU container.
   std::vector<backend::Check> diagnose(bool probe_gpus) override;
   backend::BackendReport report() override;
 

@@ -12,6 +12,7 @@
 
 #include "host/gpu_probe.hpp"
 #include "backends/docker/gpu_placement.hpp"
+#include "util/poll.hpp"
 #include "util/text.hpp"
 #include "util/version.hpp"
 
@@ -64,11 +65,11 @@ Check gpu_in_container(engine::Engine& engine, const GpuPlacement& placement, si
     check.status = S::fail;
     check.detail = "a container with GPUs could not start: " + started.error().message;
   } else {
-    for (int i = 0; i < 300; ++i) {  // up to 30 s
+    // Until it has listed the GPUs and exited, up to 30 s.
+    (void)poll_until(std::chrono::seconds(30), {}, [&]() -> Result<Poll> {
       auto info = engine.inspect_container(spec.name);
-      if (!info || !*info || !(*info)->running()) break;
-      ::usleep(100 * 1000);
-    }
+      return !info || !*info || !(*info)->running() ? Poll::done : Poll::again;
+    });
     (void)engine.logs(spec.name, false, std::nullopt, [&](engine::StreamKind, std::string_view text) { output += text; });
     size_t listed = 0;
     for (const auto& line : split(output, '\n'))

@@ -15,14 +15,12 @@ void add_base_command(CLI::App& app, Common& common) {
   bootstrap->add_option("image", options->image, "debian:bookworm, debian:bullseye or debian:trixie")->required();
   bootstrap->add_flag("--force", options->force, "rebuild it when it exists");
   add_json(bootstrap, common);
-  bootstrap->callback([options, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
-      auto result = DLENV_TRY(ops::bootstrap_base(ctx, *options));
-      progress.settle();
-      if (common.json) fmt::print("{}\n", bootstrap_json(result));
-      else fmt::print("{} {} ({})\n", result.image, result.created ? "created" : "already present", result.id.substr(0, 19));
-      return {};
-    });
+  run_with_context(bootstrap, common, [options, &common](ops::Context& ctx, TerminalProgress& progress) -> Status {
+    auto result = DLENV_TRY(ops::bootstrap_base(ctx, *options));
+    progress.settle();
+    if (common.json) fmt::print("{}\n", bootstrap_json(result));
+    else fmt::print("{} {} ({})\n", result.image, result.created ? "created" : "already present", result.id.substr(0, 19));
+    return {};
   });
 }
 

@@ -2,6 +2,7 @@
 // The commands of dlenv, one file each in cli/commands/. Each adds its subcommand to the app;
 // its callback sets common.exit_code.
 #include "cli/command.hpp"
+#include "ops/transport/ssh_transport.hpp"
 
 namespace dlenv::cli {
 
@@ -26,5 +27,9 @@ void add_export_command(CLI::App& app, Common& common);
 void add_code_command(CLI::App& app, Common& common);
 void add_down_command(CLI::App& app, Common& common);
 void add_rm_command(CLI::App& app, Common& common);
+
+// A command that reaches a server (remote, tunnel): `dlenv NAME USER@SERVER` with --via, --dlenv
+// and --ssh-option. Defined in remote.cpp.
+CLI::App* add_server_command(CLI::App& app, const std::string& name, const std::string& description, ops::RemoteTarget& target);
 
 }  // namespace dlenv::cli

@@ -12,12 +12,10 @@ void add_config_command(CLI::App& app, Common& common) {
       "config", "each setting's value and where it came from (environment, the project's [settings], ~/.config/dlenv/config.toml, default)");
   add_project(config, common);
   add_json(config, common);
-  config->callback([&common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto settings = ops::settings_view(ctx);
-      fmt::print("{}", common.json ? settings_json(settings) + "\n" : settings_human(settings));
-      return {};
-    });
+  run_with_context(config, common, [&common](ops::Context& ctx, TerminalProgress&) -> Status {
+    auto settings = ops::settings_view(ctx);
+    fmt::print("{}", common.json ? settings_json(settings) + "\n" : settings_human(settings));
+    return {};
   });
 }
 

@@ -18,16 +18,12 @@ void add_export_command(CLI::App& app, Common& common) {
   auto args = std::make_shared<ExportArgs>();
   auto* export_cmd = app.add_subcommand("export", "write files other tools read");
   export_cmd->require_subcommand(1);
-  auto* devcontainer = export_cmd->add_subcommand("devcontainer", "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')");
-  devcontainer->add_option("env", args->env, "environment name")->required();
+  auto* devcontainer = add_env_command(*export_cmd, common, "devcontainer",
+                                       "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')", args->env);
   devcontainer->add_flag("--force", args->force, "replace a devcontainer.json dlenv did not write");
-  add_project(devcontainer, common);
-  devcontainer->callback([args, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto path = DLENV_TRY(ops::export_devcontainer(ctx, common.project, args->env, args->force));
-      fmt::print("{}\n", path.string());
-      return {};
-    });
+  run_with_context(devcontainer, common, [args, &common](ops::Context& ctx, TerminalProgress&) -> Status {
+    fmt::print("{}\n", DLENV_TRY(ops::export_devcontainer(ctx, common.project, args->env, args->force)).string());
+    return {};
   });
 }
 

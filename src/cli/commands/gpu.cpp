@@ -33,20 +33,18 @@ void add_gpu_command(CLI::App& app, Common& common) {
   auto output = std::make_shared<std::string>();
   auto* cdi = gpu->add_subcommand("cdi", "write a CDI spec (nvidia.com/gpu) from the installed driver, for engines with CDI");
   cdi->add_option("-o,--output", *output, "write it here (e.g. /etc/cdi/nvidia.yaml) instead of printing it");
-  cdi->callback([output, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto facts = DLENV_TRY(ctx.backend().gpu_facts());
-      if (!facts.driver)
-        return fail(ErrorCode::incompatible, "no NVIDIA driver was found, so there is nothing to describe",
-                    "install the NVIDIA driver, then run 'dlenv host' to check what dlenv sees");
-      auto files = host::discover_driver_files(facts, host::probe_options(ctx.settings()).root);
-      auto yaml = host::cdi_spec_yaml(files, facts);
-      if (output->empty()) {
-        fmt::print("{}", yaml);
-        return {};
-      }
-      return write_cdi_spec(*output, yaml);
-    });
+  run_with_context(cdi, common, [output](ops::Context& ctx, TerminalProgress&) -> Status {
+    auto facts = DLENV_TRY(ctx.backend().gpu_facts());
+    if (!facts.driver)
+      return fail(ErrorCode::incompatible, "no NVIDIA driver was found, so there is nothing to describe",
+                  "install the NVIDIA driver, then run 'dlenv host' to check what dlenv sees");
+    auto files = host::discover_driver_files(facts, host::probe_options(ctx.settings()).root);
+    auto yaml = host::cdi_spec_yaml(files, facts);
+    if (output->empty()) {
+      fmt::print("{}", yaml);
+      return {};
+    }
+    return write_cdi_spec(*output, yaml);
   });
 }
 

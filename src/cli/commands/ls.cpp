@@ -12,12 +12,10 @@ void add_ls_command(CLI::App& app, Common& common) {
   auto* ls = app.add_subcommand("ls", "your environments: state, ports, container, project");
   ls->add_flag("--all", options->all_users, "include other users' environments");
   add_json(ls, common);
-  ls->callback([options, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto views = DLENV_TRY(ops::ls(ctx, *options));
-      fmt::print("{}", common.json ? envs_json(views) + "\n" : envs_table(views));
-      return {};
-    });
+  run_with_context(ls, common, [options, &common](ops::Context& ctx, TerminalProgress&) -> Status {
+    auto views = DLENV_TRY(ops::ls(ctx, *options));
+    fmt::print("{}", common.json ? envs_json(views) + "\n" : envs_table(views));
+    return {};
   });
 }
 

@@ -14,15 +14,20 @@ struct RemoteArgs {
 
 }  // namespace
 
+CLI::App* add_server_command(CLI::App& app, const std::string& name, const std::string& description, ops::RemoteTarget& target) {
+  auto* command = app.add_subcommand(name, description);
+  command->add_option("destination", target.destination, "USER@SERVER")->required();
+  command->add_option("--via", target.via, "a jump host (ssh -J)");
+  command->add_option("--dlenv", target.dlenv, "the dlenv program on the server")->capture_default_str();
+  command->add_option("--ssh-option", target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
+  return command;
+}
+
 void add_remote_command(CLI::App& app, Common& common) {
   auto args = std::make_shared<RemoteArgs>();
-  auto& target = args->target;
-  auto* remote = app.add_subcommand("remote", "run a dlenv command on a server over SSH: dlenv remote USER@SERVER [--via JUMP] -- up ENV");
-  remote->add_option("destination", target.destination, "USER@SERVER")->required();
+  auto* remote = add_server_command(app, "remote", "run a dlenv command on a server over SSH: dlenv remote USER@SERVER [--via JUMP] -- up ENV",
+                                    args->target);
   remote->add_option("args", args->args, "the dlenv command and its arguments (after --)")->required();
-  remote->add_option("--via", target.via, "a jump host (ssh -J)");
-  remote->add_option("--dlenv", target.dlenv, "the dlenv program on the server")->capture_default_str();
-  remote->add_option("--ssh-option", target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
   remote->callback([args, &common] {
     if (auto checked = ops::check_remote_target(args->target); !checked) {
       common.exit_code = report(checked.error(), common);

@@ -36,14 +36,12 @@ void add_rm_command(CLI::App& app, Common& common) {
   rm->add_flag("--all-incomplete", args->all_incomplete, "remove every environment whose 'up' never created its container");
   add_project(rm, common);
   add_json(rm, common);
-  rm->callback([args, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto removed = DLENV_TRY(remove(ctx, *args, common));
-      if (removed.empty() && args->all_incomplete && !common.json) fmt::print("no incomplete environments\n");
-      for (const auto& view : removed)
-        fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} removed{}", view.name, args->options.purge ? " (purged)" : ""));
-      return {};
-    });
+  run_with_context(rm, common, [args, &common](ops::Context& ctx, TerminalProgress&) -> Status {
+    auto removed = DLENV_TRY(remove(ctx, *args, common));
+    if (removed.empty() && args->all_incomplete && !common.json) fmt::print("no incomplete environments\n");
+    for (const auto& view : removed)
+      fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} removed{}", view.name, args->options.purge ? " (purged)" : ""));
+    return {};
   });
 }
 

@@ -9,9 +9,7 @@ namespace dlenv::cli {
 
 void add_shell_command(CLI::App& app, Common& common) {
   auto env = std::make_shared<std::string>();
-  auto* shell = app.add_subcommand("shell", "an interactive shell inside, as you");
-  shell->add_option("env", *env, "environment name")->required();
-  add_project(shell, common);
+  auto* shell = add_env_command(app, common, "shell", "an interactive shell inside, as you", *env);
   shell->callback([env, &common] {
     int code = 0;
     common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {

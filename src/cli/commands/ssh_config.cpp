@@ -11,17 +11,15 @@ void add_ssh_config_command(CLI::App& app, Common& common) {
   auto install = std::make_shared<bool>(false);
   auto* ssh_config = app.add_subcommand("ssh-config", "write ~/.ssh/dlenv/config (a Host dlenv-<env> block per environment) and print its path");
   ssh_config->add_flag("--install", *install, "also add one 'Include' line for it to ~/.ssh/config (idempotent)");
-  ssh_config->callback([install, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      auto views = DLENV_TRY(ops::ls(ctx, {}));
-      auto path = DLENV_TRY(ops::write_ssh_client_config(ctx, views));
-      fmt::print("{}\n", path.string());
-      if (*install) {
-        bool added = DLENV_TRY(ops::install_ssh_include(ctx));
-        fmt::print(stderr, "{}\n", added ? "added an Include line to ~/.ssh/config" : "~/.ssh/config already includes it");
-      }
-      return {};
-    });
+  run_with_context(ssh_config, common, [install](ops::Context& ctx, TerminalProgress&) -> Status {
+    auto views = DLENV_TRY(ops::ls(ctx, {}));
+    auto path = DLENV_TRY(ops::write_ssh_client_config(ctx, views));
+    fmt::print("{}\n", path.string());
+    if (*install) {
+      bool added = DLENV_TRY(ops::install_ssh_include(ctx));
+      fmt::print(stderr, "{}\n", added ? "added an Include line to ~/.ssh/config" : "~/.ssh/config already includes it");
+    }
+    return {};
   });
 }
 

@@ -33,20 +33,14 @@ void announce(const ops::TunnelReady& ready, bool& announced) {
 
 void add_tunnel_command(CLI::App& app, Common& common) {
   auto args = std::make_shared<TunnelArgs>();
-  auto& target = args->target;
-  auto* tunnel = app.add_subcommand("tunnel", "forward an environment's Jupyter and SSH ports from a server to this machine, until Ctrl-C");
-  tunnel->add_option("destination", target.destination, "USER@SERVER")->required();
+  auto* tunnel = add_server_command(app, "tunnel", "forward an environment's Jupyter and SSH ports from a server to this machine, until Ctrl-C",
+                                    args->target);
   tunnel->add_option("env", args->env, "environment name on the server")->required();
-  tunnel->add_option("--via", target.via, "a jump host (ssh -J)");
-  tunnel->add_option("--dlenv", target.dlenv, "the dlenv program on the server")->capture_default_str();
-  tunnel->add_option("--ssh-option", target.ssh_options, "an extra ssh -o option (repeatable)")->allow_extra_args(false);
-  tunnel->callback([args, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
-      bool announced = false;
-      return ops::tunnel(ctx, args->target, args->env, [&](const ops::TunnelReady& ready) {
-        progress.settle();
-        announce(ready, announced);
-      });
+  run_with_context(tunnel, common, [args](ops::Context& ctx, TerminalProgress& progress) -> Status {
+    bool announced = false;
+    return ops::tunnel(ctx, args->target, args->env, [&](const ops::TunnelReady& ready) {
+      progress.settle();
+      announce(ready, announced);
     });
   });
 }

@@ -23,15 +23,13 @@ void add_up_command(CLI::App& app, Common& common) {
   up->add_option("--timeout", args->ready_timeout, "seconds to wait for Jupyter")->capture_default_str();
   add_project(up, common);
   add_json(up, common);
-  up->callback([args, &common] {
+  run_with_context(up, common, [args, &common](ops::Context& ctx, TerminalProgress& progress) -> Status {
     args->options.project = common.project;
     args->options.ready_timeout = std::chrono::seconds(args->ready_timeout);
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress& progress) -> Status {
-      auto views = DLENV_TRY(ops::up(ctx, args->options));
-      progress.settle();
-      for (const auto& v : views) fmt::print("{}", common.json ? env_json(v) + "\n" : env_human(v));
-      return {};
-    });
+    auto views = DLENV_TRY(ops::up(ctx, args->options));
+    progress.settle();
+    for (const auto& v : views) fmt::print("{}", common.json ? env_json(v) + "\n" : env_human(v));
+    return {};
   });
 }
 

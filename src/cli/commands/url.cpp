@@ -14,29 +14,27 @@ struct UrlArgs {
   bool tunnel_info = false;
 };
 
+Status print_url(ops::Context& ctx, const UrlArgs& args, const Common& common) {
+  if (args.tunnel_info) {
+    fmt::print("{}", DLENV_TRY(ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, args.env)))));
+    return {};
+  }
+  auto view = DLENV_TRY(ops::describe(ctx, common.project, args.env));
+  if (view.jupyter_url.empty())
+    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", args.env),
+                "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");
+  fmt::print("{}\n", common.json ? env_json(view) : view.jupyter_url);
+  return {};
+}
+
 }  // namespace
 
 void add_url_command(CLI::App& app, Common& common) {
   auto args = std::make_shared<UrlArgs>();
-  auto* url = app.add_subcommand("url", "print the Jupyter URL (with its token) of an environment");
-  url->add_option("env", args->env, "environment name")->required();
-  add_project(url, common);
+  auto* url = add_env_command(app, common, "url", "print the Jupyter URL (with its token) of an environment", args->env);
   add_json(url, common);
   url->add_flag("--tunnel-info", args->tunnel_info, "print what 'dlenv tunnel' needs, as key=value lines");
-  url->callback([args, &common] {
-    common.exit_code = with_context(common, [&](ops::Context& ctx, TerminalProgress&) -> Status {
-      if (args->tunnel_info) {
-        fmt::print("{}", DLENV_TRY(ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, args->env)))));
-        return {};
-      }
-      auto view = DLENV_TRY(ops::describe(ctx, common.project, args->env));
-      if (view.jupyter_url.empty())
-        return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", args->env),
-                    "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");
-      fmt::print("{}\n", common.json ? env_json(view) : view.jupyter_url);
-      return {};
-    });
-  });
+  run_with_context(url, common, [args, &common](ops::Context& ctx, TerminalProgress&) { return print_url(ctx, *args, common); });
 }
 
 }  // namespace dlenv::cli

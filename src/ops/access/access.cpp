@@ -6,27 +6,15 @@
 #include "ops/project_lookup.hpp"
 
 namespace dlenv::ops {
-namespace {
-
-Result<EnvView> deployed(Context& ctx, const EnvRef& target) {
-  auto view = DLENV_TRY(ctx.backend().find(target));
-  if (!view)
-    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no container", target.name),
-                fmt::format("'dlenv up {}' creates it", target.name));
-  return *view;
-}
-
-}  // namespace
-
 Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
-  return deployed(ctx, target);
+  return require_deployed(ctx, target);
 }
 
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
             const backend::OutputSink& sink) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
-  DLENV_TRY(deployed(ctx, target));
+  DLENV_TRY(require_deployed(ctx, target));
   auto token = backend::read_jupyter_token(ctx.host().paths.secrets_dir() / target.container);
   // Redact per line: buffer partial lines so a token split across chunks is still caught.
   std::string pending[2];
@@ -52,7 +40,7 @@ Status logs(Context& ctx, const std::filesystem::path& project, const std::strin
 Result<int> exec(Context& ctx, const std::filesystem::path& project, const std::string& env,
                  const std::vector<std::string>& command, bool tty) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
-  auto view = DLENV_TRY(deployed(ctx, target));
+  auto view = DLENV_TRY(require_deployed(ctx, target));
   if (view.state != EnvState::running)
     return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", env), fmt::format("start it with 'dlenv up {}'", env));
   return ctx.backend().exec(target, {command, tty});

@@ -14,6 +14,7 @@
 #include "util/digest.hpp"
 #include "util/files.hpp"
 #include "util/interrupt.hpp"
+#include "util/poll.hpp"
 #include "util/subprocess.hpp"
 #include "util/text.hpp"
 
@@ -80,15 +81,11 @@ Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, 
 
   while (!interrupted()) {
     std::thread announce([&] {
-      // The forwards are up once the local port answers; then say so.
-      for (int i = 0; i < 200 && !interrupted(); ++i) {
-        int probe = ready.local_jupyter_port ? ready.local_jupyter_port : ready.local_ssh_port;
-        if (!can_bind_loopback(probe)) {
-          on_ready(ready);
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      // The forwards are up once the local port is taken (by ssh); then say so.
+      const int probe = ready.local_jupyter_port ? ready.local_jupyter_port : ready.local_ssh_port;
+      auto up = poll_until(std::chrono::seconds(20), {std::chrono::milliseconds(100), std::chrono::milliseconds(100)},
+                           [&]() -> Result<Poll> { return can_bind_loopback(probe) ? Poll::again : Poll::done; });
+      if (up && *up) on_ready(ready);
     });
     SubprocessOptions options;
     options.capture_stdout = false;

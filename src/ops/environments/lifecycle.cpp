@@ -13,14 +13,6 @@
 namespace dlenv::ops {
 namespace {
 
-Result<EnvView> require_deployed(Context& ctx, const EnvRef& target) {
-  auto view = DLENV_TRY(ctx.backend().find(target));
-  if (!view)
-    return fail(ErrorCode::not_found, fmt::format("environment '{}' has no container", target.name),
-                fmt::format("'dlenv up {}' creates it", target.name));
-  return *view;
-}
-
 // Removes what dlenv keeps of the environment on the host (secrets, lock file).
 Status purge_host_state(Context& ctx, const std::string& container, FileLock& lock) {
   std::error_code ec;

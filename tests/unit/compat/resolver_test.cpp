@@ -80,7 +80,7 @@ Request request_of(const std::string& text, const std::string& cuda, const std::
 
 std::string dump(const Resolution& r) {
   std::string s = std::string(r.ok ? "ok" : "FAILED: " + r.failed_constraint) + "\n";
-  s += "  " + r.framework + " " + (r.framework_version ? str(r.framework_version) : "-") + " cuda " +
+  s += "  " + std::string(to_string(r.framework)) + " " + (r.framework_version ? str(r.framework_version) : "-") + " cuda " +
        (r.cuda ? str(r.cuda) : "cpu") + " variant " + r.variant + " python " + (r.python ? str(r.python) : "-") +
        "\n  base " + r.base_image + "\n  packages " + join(r.packages, " ") + "\n  index " + join(r.index_urls, " ") +
        join(r.find_links, " ") + "\n";
@@ -162,7 +162,7 @@ TEST_P(ResolverTable, Resolves) {
     }
     EXPECT_FALSE(r.base_image.empty());
     EXPECT_TRUE(r.distribution_framework ? !r.apt_packages.empty()
-                                         : !r.packages.empty() || r.variant == "ngc-tf1" || r.framework.empty());
+                                         : !r.packages.empty() || r.variant == "ngc-tf1" || r.framework == Framework::none);
   } else {
     EXPECT_NE(r.failed_constraint.find(row.text), std::string::npos) << r.failed_constraint;
     EXPECT_FALSE(r.alternatives.empty()) << "a failure names a way out";
@@ -315,7 +315,7 @@ TEST(ParseFrameworkRequest, AcceptsThePipForms) {
                         Case{"  Torch >= 2.1, <2.4 ", "torch", ">=2.1,<2.4"}}) {
     auto r = parse_framework_request(c.text);
     ASSERT_TRUE(r) << c.text << ": " << r.error().describe();
-    EXPECT_EQ(r->framework, c.framework) << c.text;
+    EXPECT_EQ(to_string(r->framework), c.framework) << c.text;
     EXPECT_EQ(r->framework_version.str(), c.spec) << c.text;
     EXPECT_EQ(r->cuda_mode, Request::Cuda::automatic);
     EXPECT_FALSE(r->requested_text.empty());
@@ -522,12 +522,13 @@ TEST(Resolver, DebianDistributionFramework) {
   EXPECT_EQ(gpu.variant, "cu117");
 }
 
-TEST(Resolver, UnknownFrameworkInARequestFails) {
-  Request rq;
-  rq.framework = "mxnet";
-  auto r = resolve(kb(), rq, host_of("580.65.06", "13.0", {"8.9"}));
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.failed_constraint, "unknown framework \"mxnet\"");
+TEST(Resolver, UnknownFrameworksAreRefusedWhenTheRequestIsRead) {
+  auto r = parse_framework_request("mxnet==1.9");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("unknown framework \"mxnet\""), std::string::npos) << r.error().message;
+  EXPECT_EQ(framework_named("pytorch"), Framework::torch);
+  EXPECT_EQ(framework_named("tf"), Framework::tensorflow);
+  EXPECT_EQ(to_string(Framework::none), "");
 }
 
 // --- Rules on a small knowledge base: PTX-only support ---

@@ -248,7 +248,7 @@ namespace {
 compat::Resolution torch_on_cuda() {
   compat::Resolution r;
   r.ok = true;
-  r.framework = "torch";
+  r.framework = compat::Framework::torch;
   r.framework_version = *Version::parse("2.3.1");
   r.cuda = *Version::parse("12.1");
   r.base_image = "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04";
@@ -296,7 +296,7 @@ TEST(EnvPlan, AnotherFrameworkBuildSharesTheSystemLayerOnly) {
 TEST(EnvPlan, ADistributionFrameworkGoesIntoTheSystemPackages) {
   compat::Resolution r;
   r.ok = true;
-  r.framework = "torch";
+  r.framework = compat::Framework::torch;
   r.distribution_framework = true;
   r.base_image = "dlenv/debian:bookworm";
   r.apt_packages = {"python3-torch"};
