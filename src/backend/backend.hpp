@@ -83,6 +83,9 @@ class Backend {
   // (`env`: the one being prepared, not counted; its current GPUs are in `held`).
   virtual Result<host::GpuFacts> gpu_facts() = 0;
   virtual Result<GpuInventory> gpu_inventory(const std::string& env) = 0;
+  // True when its scheduler hands out GPUs (Slurm, Kubernetes): no GPUs are chosen here, the
+  // request (PreparedEnv::env.gpus) travels to it, and PreparedEnv::gpus stays empty.
+  virtual bool schedules_gpus() const { return false; }
 
   // Images: the id of `ref` (nullopt: not there); fetch one from its registry; import a root
   // file system tarball as repo:tag.

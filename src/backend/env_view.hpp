@@ -27,7 +27,8 @@ struct EnvView {
   std::string image;
   unsigned uid = 0;
   unsigned gid = 0;
-  std::map<std::string, int> ports;  // service -> host port (127.0.0.1)
+  std::string host = "127.0.0.1";    // where its ports are reached from this machine
+  std::map<std::string, int> ports;  // service -> port on `host`
   std::string jupyter_url;           // with the token when this user can read it; empty when off
   std::string workdir;               // where commands and editors start inside; empty: unknown
   std::string user;                  // "uid:gid" commands run as; empty: the image's user

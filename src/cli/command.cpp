@@ -37,7 +37,14 @@ int with_context(const Common& common, const Body& body) {
   TerminalProgress progress(common.quiet);
   auto user = host::invoking_user();
   if (!user) return report(user.error(), common, &progress);
-  auto settings = spec::load_settings(spec::process_setting_sources(user->home, settings_project_file(common.project)));
+  // A project file that cannot be read leaves its [settings] out here: the commands that use
+  // the project report its error themselves, the others are not stopped by it.
+  auto sources = spec::process_setting_sources(user->home, settings_project_file(common.project), user->via_sudo);
+  auto settings = spec::load_settings(sources);
+  if (!settings && !sources.project_file.empty()) {
+    sources.project_file.clear();
+    settings = spec::load_settings(sources);
+  }
   if (!settings) return report(settings.error(), common, &progress);
   auto host = host::probe_host(*settings);
   if (!host) return report(host.error(), common, &progress);

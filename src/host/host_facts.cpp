@@ -66,7 +66,8 @@ Result<PortRange> parse_port_range(std::string_view text, std::string_view where
   auto parts = split(trim(text), '-');
   auto bad = [&] {
     return fail(ErrorCode::usage, fmt::format("{} '{}' is not FIRST-LAST", where, abbreviate(text)),
-                "use two port numbers between 1024 and 65535, e.g. DLENV_PORT_RANGE=20000-20999");
+                "use two port numbers between 1024 and 65535, e.g. port_range = \"20000-20999\" in "
+                "~/.config/dlenv/config.toml, or DLENV_PORT_RANGE=20000-20999");
   };
   if (parts.size() != 2) return bad();
   auto first = parse_int(parts[0]), last = parse_int(parts[1]);

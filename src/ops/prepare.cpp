@@ -13,13 +13,17 @@ namespace dlenv::ops {
 namespace {
 
 // The GPUs the environment gets. One that holds GPUs already (`gpus = N`) keeps them while
-// they are still there ("labels are the truth"); otherwise the least used free ones.
-Result<GpuChoice> choose_gpus(const spec::EnvSpec& env, const host::GpuFacts& facts, const backend::GpuInventory& inventory) {
+// they are there and no other running environment took them meanwhile (`keep_taken`: even
+// then, for describing what exists); otherwise the least used free ones.
+Result<GpuChoice> choose_gpus(const spec::EnvSpec& env, const host::GpuFacts& facts, const backend::GpuInventory& inventory,
+                              bool keep_taken) {
   if (env.gpus.kind == spec::GpuRequest::Kind::count && inventory.held.size() == static_cast<size_t>(env.gpus.count)) {
     GpuChoice kept;
     for (const auto& uuid : inventory.held) {
       auto gpu = std::find_if(facts.gpus.begin(), facts.gpus.end(), [&](const host::Gpu& g) { return g.uuid == uuid; });
-      if (gpu == facts.gpus.end()) break;
+      auto use = inventory.use_by_uuid.find(uuid);
+      const bool taken = use != inventory.use_by_uuid.end() && use->second.running > 0;
+      if (gpu == facts.gpus.end() || (taken && !keep_taken)) break;
       kept.gpus.push_back(*gpu);
     }
     if (kept.gpus.size() == inventory.held.size()) return kept;
@@ -32,13 +36,18 @@ Result<std::string> base_image_id(Context& ctx, const spec::ProjectSpec& project
                                   const std::string& ref, const PrepareOptions& options, std::vector<std::string>& notes) {
   using Missing = PrepareOptions::MissingBase;
   auto& backend = ctx.backend();
-  auto id = DLENV_TRY(backend.image_id(ref));
+  auto asked = backend.image_id(ref);
+  if (!asked && options.missing_base == Missing::note) {
+    notes.push_back(fmt::format("base image {} could not be looked up ({}): layer tags assume it unchanged", ref, asked.error().message));
+    return std::string();
+  }
+  auto id = DLENV_TRY(std::move(asked));
   if (!id && options.missing_base == Missing::fetch && !starts_with(ref, "dlenv/")) {
     ctx.progress().phase(env.name, fmt::format("pulling {}", ref));
     auto fetched = backend.fetch_image(ref, [&](std::string_view line) { ctx.progress().detail(env.name, line); });
     if (!fetched)
       return fail(Error(ErrorCode::not_found, fmt::format("base image '{}' of env '{}' could not be pulled", ref, env.name),
-                        fmt::format("{}\nload it with 'docker load', or choose another base in {}", fetched.error().message,
+                        fmt::format("{}\nload it into the engine yourself, or choose another base in {}", fetched.error().message,
                                     project.file.string()))
                       .at(env.where));
     id = DLENV_TRY(backend.image_id(ref));
@@ -72,21 +81,21 @@ Result<backend::PreparedEnv> prepare(Context& ctx, const spec::ProjectSpec& proj
   prepared.env = env;
   prepared.facts = options.facts ? *options.facts : DLENV_TRY(backend.gpu_facts());
 
-  const auto name = plan::container_name(ctx.host().user.uid, project.dir.string(), env.name);
-  auto inventory = backend.gpu_inventory(name);
-  if (!inventory && !options.backend_optional) return fail(std::move(inventory.error()));
-  if (!inventory) {
-    notes.push_back("the back-end was not asked which GPUs other environments hold: " + inventory.error().message);
-    inventory = backend::GpuInventory{};
+  // `plan` goes on without a back-end (its caller says so once); `up` and `export` need it.
+  const bool reachable = !options.backend_optional || backend.check_reachable();
+  GpuChoice choice;
+  if (!backend.schedules_gpus()) {
+    const auto name = plan::container_name(ctx.host().user.uid, project.dir.string(), env.name);
+    auto inventory = reachable ? DLENV_TRY(backend.gpu_inventory(name)) : backend::GpuInventory{};
+    choice = DLENV_TRY(choose_gpus(env, prepared.facts, inventory, options.keep_held_gpus));
   }
-  auto choice = DLENV_TRY(choose_gpus(env, prepared.facts, *inventory));
   prepared.gpus = choice.gpus;
   prepared.all_gpus = choice.all;
   prepared.resolution = DLENV_TRY(resolve_env(env, prepared.facts, choice.gpus));
   if (!prepared.resolution.ok) return prepared;
 
   const std::string& base = prepared.resolution.base_image;
-  if (options.backend_optional && !backend.check_reachable()) {
+  if (!reachable) {
     notes.push_back(fmt::format("base image {} is not present here: layer tags assume it unchanged", base));
   } else {
     prepared.base_image_id = DLENV_TRY(base_image_id(ctx, project, env, base, options, notes));

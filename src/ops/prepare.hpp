@@ -23,6 +23,9 @@ struct PrepareOptions {
   std::optional<host::GpuFacts> facts;
   // `plan`: a back-end that does not answer is a note, not an error.
   bool backend_optional = false;
+  // `export`: a `gpus = N` environment is described with the GPUs it holds even when another
+  // running environment took them meanwhile (`up` then chooses free ones).
+  bool keep_held_gpus = false;
 };
 
 // Notes go to `notes` (the back-end was not asked, the base is not there). A resolution that

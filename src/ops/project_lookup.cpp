@@ -54,11 +54,9 @@ Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project_path,
   }
   if (!project_path.empty())
     DLENV_TRY_VOID(select_envs(*project, {name}));  // the not_found error with its hint
-  // 2. A container name ("dlenv-<env>-<8 hex>", as `ls` shows it): from this user's records
-  // (an incomplete `up` has no container) or the engine, without the project.
   // 2. A container name ("dlenv-<env>-<8 hex>", as `ls` shows it), without the project; an
-  // incomplete `up` has no container but is listed. 3. The only environment of this user with
-  // that name, anywhere.
+  // incomplete `up` has no container but is listed. 3. The only deployed environment of this
+  // user with that name, anywhere.
   auto views = DLENV_TRY(ctx.backend().list(false));
   auto ref_of = [](const EnvView& v) { return EnvRef{v.name, v.project, v.container, plan::env_key(v.project, v.name)}; };
   if (starts_with(name, "dlenv-"))
@@ -66,7 +64,7 @@ Result<EnvRef> find_env(Context& ctx, const std::filesystem::path& project_path,
       if (v.owned && v.container == name && !v.name.empty()) return ref_of(v);
   std::vector<const EnvView*> named;
   for (const auto& v : views)
-    if (v.owned && v.name == name) named.push_back(&v);
+    if (v.owned && v.name == name && v.state != EnvState::incomplete) named.push_back(&v);
   if (named.size() == 1) return ref_of(*named.front());
   if (named.empty())
     return fail(ErrorCode::not_found, fmt::format("no environment named '{}'", name),

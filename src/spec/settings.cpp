@@ -109,7 +109,7 @@ void Settings::offer(const std::string& key, SettingValue value) {
   values_[key] = std::move(value);
 }
 
-SettingSources process_setting_sources(const fs::path& home, const fs::path& project_file) {
+SettingSources process_setting_sources(const fs::path& home, const fs::path& project_file, bool via_sudo) {
   SettingSources sources;
   auto variable = [](const char* name) -> std::string {
     const char* v = std::getenv(name);
@@ -118,7 +118,7 @@ SettingSources process_setting_sources(const fs::path& home, const fs::path& pro
   for (const auto& key : kKeys)
     if (auto v = variable(std::string(key.variable).c_str()); !v.empty()) sources.environment[std::string(key.variable)] = v;
   if (auto explicit_file = variable("DLENV_CONFIG"); !explicit_file.empty()) sources.user_file = explicit_file;
-  else if (auto xdg = variable("XDG_CONFIG_HOME"); !xdg.empty()) sources.user_file = fs::path(xdg) / "dlenv/config.toml";
+  else if (auto xdg = variable("XDG_CONFIG_HOME"); !xdg.empty() && !via_sudo) sources.user_file = fs::path(xdg) / "dlenv/config.toml";
   else sources.user_file = home / ".config/dlenv/config.toml";
   sources.project_file = project_file;
   return sources;

@@ -63,8 +63,10 @@ struct SettingSources {
 };
 
 // This process's sources: its environment, the user's file (see above; `home` is the home
-// of the user dlenv acts for), and `project_file` (may be empty).
-SettingSources process_setting_sources(const std::filesystem::path& home, const std::filesystem::path& project_file);
+// of the user dlenv acts for; `via_sudo`: $XDG_CONFIG_HOME is root's, so it is not used), and
+// `project_file` (may be empty).
+SettingSources process_setting_sources(const std::filesystem::path& home, const std::filesystem::path& project_file,
+                                       bool via_sudo = false);
 
 // Reads and merges the sources. config error (file:line:col, did-you-mean) for an unknown
 // key, a value that is not a string or number, or a key a project file may not set.

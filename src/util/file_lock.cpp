@@ -39,8 +39,9 @@ Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
     // Another dlenv holds it: wait (Ctrl-C ends the wait).
     auto locked = poll_until(kNoLimit, {std::chrono::milliseconds(50), std::chrono::milliseconds(50)}, [&]() -> Result<Poll> {
       if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return Poll::done;
-      if (errno != EWOULDBLOCK && errno != EINTR)
-        return fail(ErrorCode::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)),
+      const int e = errno;
+      if (e != EWOULDBLOCK && e != EINTR)
+        return fail(ErrorCode::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(e)),
                     "check that the dlenv state directory is on a local file system");
       if (interrupted()) return fail(ErrorCode::interrupted, "interrupted while waiting for another dlenv", "run the command again");
       return Poll::again;

@@ -18,6 +18,7 @@
 #include "backends/docker/docker_backend.hpp"
 #include "backends/fake/fake_backend.hpp"
 #include "ci.hpp"
+#include "test_settings.hpp"
 #include "contract_names.hpp"
 #include "engine/engine.hpp"
 #include "ops/context.hpp"
@@ -43,7 +44,7 @@ struct FakeImplementation {
 
 struct DockerImplementation {
   std::unique_ptr<backend::Backend> make(const host::HostFacts& host, backend::Progress& progress, std::string& why_not) {
-    auto engine = engine::make_docker_engine(engine::resolve_endpoint());
+    auto engine = engine::make_docker_engine(engine::resolve_endpoint(dlenv::testing::docker_host_variable()));
     if (!engine->ping()) {
       why_not = "no container engine answers";
       return nullptr;

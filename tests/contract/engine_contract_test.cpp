@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "ci.hpp"
+#include "test_settings.hpp"
 #include "contract_names.hpp"
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -141,7 +142,7 @@ struct FakeImplementation {
 };
 
 struct DockerImplementation {
-  static std::unique_ptr<Engine> make() { return make_docker_engine(resolve_endpoint()); }
+  static std::unique_ptr<Engine> make() { return make_docker_engine(resolve_endpoint(dlenv::testing::docker_host_variable())); }
   static std::unique_ptr<Engine> make_unreachable(const std::string& socket) {
     return make_docker_engine(Endpoint{socket, "", "test"});
   }

@@ -15,7 +15,7 @@
 
 #include "backends/docker/docker_backend.hpp"
 #include "engine/fake_engine.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 #include "ops/context.hpp"
 #include "ops/environments/up.hpp"
 #include "scratch_dir.hpp"
@@ -40,10 +40,9 @@ class FakeOpsTest : public ::testing::Test {
   void use(host::UserIdentity user) {
     host.user = std::move(user);
     ctx.reset();
-    auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {}));
-    EXPECT_TRUE(settings) << settings.error().describe();
-    backend = std::make_unique<docker::DockerBackend>(engine, host, settings ? *settings : spec::Settings{}, *progress_);
-    ctx = std::make_unique<ops::Context>(*backend, host, settings ? *settings : spec::Settings{}, *progress_);
+    const auto settings = settings_from_environment(host.user.home);
+    backend = std::make_unique<docker::DockerBackend>(engine, host, settings, *progress_);
+    ctx = std::make_unique<ops::Context>(*backend, host, settings, *progress_);
     backend->set_http_probe([this](const std::string& url, const std::vector<std::string>& headers) -> Result<int> {
       probed_urls.push_back(url);
       probed_headers.insert(probed_headers.end(), headers.begin(), headers.end());

@@ -76,7 +76,11 @@ std::vector<std::filesystem::path> DockerBackend::control_paths() {
   return {socket};
 }
 
-Result<host::GpuFacts> DockerBackend::gpu_facts() { return host::gpu_facts_for_host(settings_); }
+// Probed once per process: nvidia-smi may take seconds, and the GPUs do not change meanwhile.
+Result<host::GpuFacts> DockerBackend::gpu_facts() {
+  if (!gpu_facts_) gpu_facts_ = host::gpu_facts_for_host(settings_);
+  return *gpu_facts_;
+}
 
 Result<backend::GpuInventory> DockerBackend::gpu_inventory(const std::string& env) {
   auto containers = DLENV_TRY(engine_.list_containers({{plan::label::managed, "1"}}));

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,7 @@ class DockerBackend final : public backend::Backend {
   spec::Settings settings_;
   backend::Progress& progress_;
   std::unique_ptr<store::Store> store_;
+  std::optional<Result<host::GpuFacts>> gpu_facts_;  // the first answer of gpu_facts()
   HttpProbe http_probe_;
   SshProbe ssh_probe_;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "util/interrupt.hpp"
 #include "util/poll.hpp"
 #include "util/text.hpp"
 
@@ -29,6 +30,8 @@ Status wait_until_ready(engine::Engine& engine, backend::Progress& progress, con
   progress.phase(env_name, fmt::format("waiting for {}", what));
   int probes = 0;
   auto ready = DLENV_TRY(poll_until(timeout, {std::chrono::milliseconds(100), std::chrono::milliseconds(100)}, [&]() -> Result<Poll> {
+    if (interrupted())
+      return fail(ErrorCode::interrupted, "interrupted", "run 'dlenv up' again to finish; 'dlenv ls' shows what exists");
     if (answers()) return Poll::done;
     if (++probes % kProbesPerContainerCheck == 0) {
       auto info = DLENV_TRY(engine.inspect_container(container));

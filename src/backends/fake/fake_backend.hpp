@@ -19,6 +19,7 @@ class FakeBackend final : public backend::Backend {
 
   // What tests set and look at.
   bool reachable = true;
+  bool scheduler = false;                             // schedules_gpus()
   host::GpuFacts facts;                               // what gpu_facts() answers
   std::map<std::string, std::string> images;          // ref -> id ("present")
   std::vector<std::filesystem::path> control;         // control_paths()
@@ -35,6 +36,7 @@ class FakeBackend final : public backend::Backend {
   std::vector<std::filesystem::path> control_paths() override { return control; }
   Result<host::GpuFacts> gpu_facts() override { return facts; }
   Result<backend::GpuInventory> gpu_inventory(const std::string& env) override;
+  bool schedules_gpus() const override { return scheduler; }
   Result<std::optional<std::string>> image_id(const std::string& ref) override;
   // There is no registry: fetching always fails (as an engine without network does).
   Status fetch_image(const std::string& ref, const backend::LineSink& progress) override {

@@ -46,6 +46,7 @@ Result<std::filesystem::path> write_ssh_client_config(Context& ctx, const std::v
     render::SshHostBlock block;
     block.alias = ssh_alias(env, envs);
     block.comment = fmt::format("{} in {}", env.name, env.project);
+    block.host_name = env.host;
     block.port = env.ports.at("ssh");
     block.user = login;
     block.identity_file = (dir / "id_ed25519").string();

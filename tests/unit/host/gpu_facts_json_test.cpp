@@ -3,15 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "fake_driver_tree.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 
-namespace {
-
-// The settings as dlenv reads them from this process's environment.
-inline dlenv::spec::Settings settings_from_environment() {
-  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
-}
-}  // namespace
+using dlenv::testing::settings_from_environment;
 
 using namespace dlenv;
 using dlenv::testing::ScopedEnv;

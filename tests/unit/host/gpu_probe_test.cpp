@@ -6,15 +6,9 @@
 
 #include "fake_driver_tree.hpp"
 #include "host/gpu_facts_json.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 
-namespace {
-
-// The settings as dlenv reads them from this process's environment.
-inline dlenv::spec::Settings settings_from_environment() {
-  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
-}
-}  // namespace
+using dlenv::testing::settings_from_environment;
 
 using namespace dlenv;
 using dlenv::testing::FakeDriverTree;

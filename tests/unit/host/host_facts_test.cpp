@@ -4,15 +4,9 @@
 #include "ci.hpp"
 #include "host/host_facts.hpp"
 #include "scratch_dir.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 
-namespace {
-
-// The settings as dlenv reads them from this process's environment.
-inline dlenv::spec::Settings settings_from_environment() {
-  return dlenv::spec::load_settings(dlenv::spec::process_setting_sources("/nonexistent-home", {})).value();
-}
-}  // namespace
+using dlenv::testing::settings_from_environment;
 
 using namespace dlenv;
 

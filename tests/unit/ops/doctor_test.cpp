@@ -5,7 +5,7 @@
 #include "backends/docker/docker_backend.hpp"
 #include "backends/docker/docker_checks.hpp"
 #include "engine/fake_engine.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 #include "ops/diagnosis/doctor.hpp"
 #include "scratch_dir.hpp"
 
@@ -50,7 +50,7 @@ struct DoctorFixture : ::testing::Test {
 
 TEST_F(DoctorFixture, AnUnreachableEngineFailsWithItsHintAndTheRestStillRuns) {
   engine.available = false;
-  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  auto settings = dlenv::testing::settings_from_environment(host.user.home);
   docker::DockerBackend backend(engine, host, settings, progress);
   ops::Context ctx(backend, host, settings, progress);
   auto checks = ops::doctor(ctx, {});
@@ -64,7 +64,7 @@ TEST_F(DoctorFixture, AnUnreachableEngineFailsWithItsHintAndTheRestStillRuns) {
 
 TEST_F(DoctorFixture, AnOldUpstreamRuncFailsAndADistributionBuildWarns) {
   engine.engine_details.runc_version = "1.1.11";
-  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  auto settings = dlenv::testing::settings_from_environment(host.user.home);
   docker::DockerBackend backend(engine, host, settings, progress);
   ops::Context ctx(backend, host, settings, progress);
   EXPECT_EQ(find(ops::doctor(ctx, {}), "runc")->status, ops::Check::Status::fail);
@@ -77,7 +77,7 @@ TEST_F(DoctorFixture, AnOldUpstreamRuncFailsAndADistributionBuildWarns) {
 TEST_F(DoctorFixture, AStateDirectoryOthersCanReadFails) {
   std::filesystem::create_directories(host.paths.data_dir);
   std::filesystem::permissions(host.paths.data_dir, std::filesystem::perms(0755));
-  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  auto settings = dlenv::testing::settings_from_environment(host.user.home);
   docker::DockerBackend backend(engine, host, settings, progress);
   ops::Context ctx(backend, host, settings, progress);
   auto check = find(ops::doctor(ctx, {}), "state-dir");
@@ -92,7 +92,7 @@ TEST_F(DoctorFixture, GpusWithoutToolkitAreInjectedAndSaidSo) {
              {"index": 0, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-1", "compute_capability": "9.0", "memory_mib": 81559}]})")
                .c_str(),
            1);
-  auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+  auto settings = dlenv::testing::settings_from_environment(host.user.home);
   docker::DockerBackend backend(engine, host, settings, progress);
   ops::Context ctx(backend, host, settings, progress);
   auto checks = ops::doctor(ctx, {.run_gpu_container = false});

@@ -10,7 +10,7 @@
 
 #include "backends/docker/docker_backend.hpp"
 #include "engine/fake_engine.hpp"
-#include "spec/settings.hpp"
+#include "test_settings.hpp"
 #include "ops/access/export.hpp"
 #include "ops/environments/up.hpp"
 #include "fixtures.hpp"
@@ -46,7 +46,7 @@ class OpsExportTest : public ::testing::Test {
   // Reads the settings from the environment (DLENV_HOST_FACTS).
   void make_context() {
     ctx.reset();
-    auto settings = spec::load_settings(spec::process_setting_sources(host.user.home, {})).value();
+    auto settings = dlenv::testing::settings_from_environment(host.user.home);
     backend = std::make_unique<docker::DockerBackend>(engine, host, settings, progress);
     backend->set_http_probe([](const std::string&, const std::vector<std::string>&) -> Result<int> { return 200; });
     backend->set_ssh_probe([](int) { return true; });

@@ -99,6 +99,33 @@ TEST_F(UseCaseTest, AGpuCountKeepsTheGpusItHoldsAndOthersGetTheFreeOnes) {
   EXPECT_EQ(backend.deployed[2].plan.run.gpu_uuids, a) << "an environment keeps the GPU it holds";
 }
 
+TEST_F(UseCaseTest, AGpuHeldByAnEnvironmentThatWasDownIsNotTakenBackFromARunningOne) {
+  backend.facts = host::gpu_facts_from_json(dlenv::testing::kTwoA100Facts, "facts").value();
+  backend.facts.gpus.pop_back();  // one GPU
+  write_project(
+      "[envs.a]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n[envs.a.ssh]\nenabled = false\n"
+      "[envs.b]\nbase = \"dlenv/debian:bookworm\"\ngpus = 1\n[envs.b.ssh]\nenabled = false\n");
+  ASSERT_TRUE(ops::up(*ctx, {project(), {"a"}}));
+  ASSERT_TRUE(ops::down(*ctx, project(), "a"));
+  ASSERT_TRUE(ops::up(*ctx, {project(), {"b"}})) << "a stopped environment's GPU is free";
+  auto again = ops::up(*ctx, {project(), {"a"}});
+  ASSERT_FALSE(again) << "b runs on the only GPU";
+  EXPECT_NE(again.error().message.find("free"), std::string::npos) << again.error().message;
+}
+
+TEST_F(UseCaseTest, ABackEndWhoseSchedulerHandsOutGpusGetsTheRequestNotAChoice) {
+  backend.scheduler = true;  // no GPU here; the cluster has them
+  write_project("[envs.train]\nbase = \"dlenv/debian:bookworm\"\ngpus = 4\n[envs.train.ssh]\nenabled = false\n");
+  auto r = up();
+  ASSERT_TRUE(r) << r.error().describe();
+  ASSERT_EQ(backend.deployed.size(), 1u);
+  EXPECT_TRUE(backend.deployed.front().gpus.empty());
+  EXPECT_EQ(backend.deployed.front().env.gpus.count, 4);
+  backend.scheduler = false;
+  auto here = up();
+  ASSERT_FALSE(here) << "chosen here, 4 GPUs on a machine without any cannot be had";
+}
+
 TEST_F(UseCaseTest, PlanWithoutABackEndSaysSoAndStillDecides) {
   backend.reachable = false;
   auto views = ops::plan_envs(*ctx, {project()});
