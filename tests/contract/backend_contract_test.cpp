@@ -83,7 +83,9 @@ class BackendContract : public ::testing::Test {
     std::ofstream(project_dir / "dlenv.toml") << "[envs.contract]\nbase = \"" << kBase << "\"\njupyter = false\n" << extra
                                               << "[envs.contract.ssh]\nenabled = false\n";
     auto project = spec::load_project(project_dir).value();
-    auto made = ops::prepare(*ctx, project, project.envs.front(), {.missing_base = ops::PrepareOptions::MissingBase::fail});
+    ops::PrepareOptions options;
+    options.missing_base = ops::PrepareOptions::MissingBase::fail;
+    auto made = ops::prepare(*ctx, project, project.envs.front(), options);
     EXPECT_TRUE(made) << (made ? "" : made.error().describe());
     prepared = made.has_value();
     return made ? *made : backend::PreparedEnv{};

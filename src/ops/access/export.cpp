@@ -58,7 +58,10 @@ Result<fs::path> export_devcontainer(Context& ctx, const fs::path& project_path,
   const std::string up_hint = fmt::format("run 'dlenv up {}' first", env.name);
 
   // The same plan `up` makes: GPUs, the resolution for them, the base image's id.
-  auto prepared = DLENV_TRY(prepare(ctx, project, env, {.missing_base = PrepareOptions::MissingBase::fail, .keep_held_gpus = true}));
+  PrepareOptions options;
+  options.missing_base = PrepareOptions::MissingBase::fail;
+  options.keep_held_gpus = true;
+  auto prepared = DLENV_TRY(prepare(ctx, project, env, options));
   DLENV_TRY_VOID(require_compatible(prepared));
   const auto& plan = prepared.plan;
   const auto& run = plan.run;

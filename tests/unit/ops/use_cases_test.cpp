@@ -128,7 +128,9 @@ TEST_F(UseCaseTest, ABackEndWhoseSchedulerHandsOutGpusGetsTheRequestNotAChoice) 
 
 TEST_F(UseCaseTest, PlanWithoutABackEndSaysSoAndStillDecides) {
   backend.reachable = false;
-  auto views = ops::plan_envs(*ctx, {project()});
+  ops::PlanOptions options;
+  options.project = project();
+  auto views = ops::plan_envs(*ctx, options);
   ASSERT_TRUE(views) << views.error().describe();
   ASSERT_EQ(views->size(), 1u);
   const auto& v = views->front();
