@@ -119,7 +119,17 @@ TEST_F(RemoteTest, RemoteUpThenATunnelServesJupyterAndSshHereAndSurvivesADrop) {
   EXPECT_NE(url.find("127.0.0.1"), std::string::npos);
   auto printed = read_text(out);
   EXPECT_NE(printed.find("Host dlenv-" + env_name()), std::string::npos) << printed;
-  EXPECT_NE(printed.find("ProxyJump " + destination()), std::string::npos) << printed;
+  // The server's sshd is not on port 22: the jump names its port, so the block works as printed.
+  EXPECT_NE(printed.find("ProxyJump " + destination() + ":" + std::to_string(port)), std::string::npos) << printed;
+  {
+    // VS Code's path: the printed block in an ssh config (plus how to trust this stand-in server).
+    std::string block = printed.substr(printed.find("Host dlenv-"));
+    fs::path config = home / "vscode-ssh-config";
+    write_text(config, block + "\nHost 127.0.0.1\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n");
+    sh({"chown", std::to_string(account.uid), config.string()});
+    auto through = as_user({"ssh", "-F", config.string(), "-o", "BatchMode=yes", "dlenv-" + env_name(), "id", "-u"});
+    EXPECT_EQ(through.out, std::to_string(account.uid) + "\n") << through.err << "\n" << block;
+  }
 
   // SSH through the forwarded port reaches the container as the user, with the host key dlenv recorded.
   std::string ssh_line;

@@ -149,6 +149,13 @@ TEST_F(UpTest, DownThenUpKeepsThePorts) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0]["state"], "stopped");
   EXPECT_EQ(listed[0]["ports"], first["ports"]);
+  // What needs it running says so, with the way back.
+  for (const char* command : {"url", "ssh"}) {
+    auto stopped = dlenv({command, "demo", "--project", project.string()});
+    EXPECT_EQ(stopped.code, 8) << command << ": " << stopped.err;  // conflict
+    EXPECT_NE(stopped.err.find("is not running"), std::string::npos) << stopped.err;
+    EXPECT_NE(stopped.err.find("dlenv up demo"), std::string::npos) << stopped.err;
+  }
   auto second = up().at(0);
   EXPECT_EQ(second["ports"], first["ports"]);
   EXPECT_EQ(second["jupyter"]["url"], first["jupyter"]["url"]);

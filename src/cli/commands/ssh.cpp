@@ -17,7 +17,7 @@ struct SshArgs {
 
 // Becomes `ssh -F ~/.ssh/dlenv/config dlenv-ENV [-- CMD...]`; returns only on failure.
 Status ssh_into(ops::Context& ctx, const SshArgs& args, const std::string& project) {
-  auto view = DLENV_TRY(ops::describe(ctx, project, args.env));
+  auto view = DLENV_TRY(ops::describe_running(ctx, project, args.env));
   if (!view.ports.count("ssh"))
     return fail(ErrorCode::not_found, fmt::format("environment '{}' has no SSH server", args.env),
                 "SSH is on unless [envs.NAME.ssh] enabled = false; run 'dlenv up' after changing it");

@@ -19,7 +19,7 @@ Status print_url(ops::Context& ctx, const UrlArgs& args, const Common& common) {
     fmt::print("{}", DLENV_TRY(ops::format_tunnel_info(DLENV_TRY(ops::tunnel_info_of(ctx, common.project, args.env)))));
     return {};
   }
-  auto view = DLENV_TRY(ops::describe(ctx, common.project, args.env));
+  auto view = DLENV_TRY(ops::describe_running(ctx, common.project, args.env));
   if (view.jupyter_url.empty())
     return fail(ErrorCode::not_found, fmt::format("environment '{}' has no Jupyter server", args.env),
                 "set 'jupyter = true' in dlenv.toml and run 'dlenv up'");

@@ -11,6 +11,13 @@ Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, con
   return require_deployed(ctx, target);
 }
 
+Result<EnvView> describe_running(Context& ctx, const std::filesystem::path& project, const std::string& env) {
+  auto view = DLENV_TRY(describe(ctx, project, env));
+  if (view.state != EnvState::running)
+    return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", env), fmt::format("start it with 'dlenv up {}'", env));
+  return view;
+}
+
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
             const backend::OutputSink& sink) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
@@ -40,9 +47,7 @@ Status logs(Context& ctx, const std::filesystem::path& project, const std::strin
 Result<int> exec(Context& ctx, const std::filesystem::path& project, const std::string& env,
                  const std::vector<std::string>& command, bool tty) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
-  auto view = DLENV_TRY(require_deployed(ctx, target));
-  if (view.state != EnvState::running)
-    return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", env), fmt::format("start it with 'dlenv up {}'", env));
+  DLENV_TRY(describe_running(ctx, project, env));
   return ctx.backend().exec(target, {command, tty});
 }
 

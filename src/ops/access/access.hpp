@@ -10,8 +10,11 @@
 
 namespace dlenv::ops {
 
-// The environment's view (for `dlenv url`); not_found when it has no container.
+// The environment's view; not_found when it has no container.
 Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env);
+// The same for what needs it running (url, ssh, code, tunnel-info): conflict ("is not running",
+// with 'dlenv up ENV') when it is stopped.
+Result<EnvView> describe_running(Context& ctx, const std::filesystem::path& project, const std::string& env);
 
 // Container output with the Jupyter token replaced by "***".
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,

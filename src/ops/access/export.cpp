@@ -103,7 +103,7 @@ std::string code_command(const std::string& env_name, const std::string& workdir
 }
 
 Result<CodeTarget> code_target(Context& ctx, const fs::path& project, const std::string& env) {
-  auto view = DLENV_TRY(describe(ctx, project, env));
+  auto view = DLENV_TRY(describe_running(ctx, project, env));
   if (!view.ports.count("ssh"))
     return fail(ErrorCode::not_found, fmt::format("environment '{}' has no SSH server", env),
                 "SSH is on unless [envs.NAME.ssh] enabled = false; run 'dlenv up' after changing it");

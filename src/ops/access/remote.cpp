@@ -20,7 +20,7 @@
 
 namespace dlenv::ops {
 Result<TunnelInfo> tunnel_info_of(Context& ctx, const std::filesystem::path& project, const std::string& env) {
-  auto view = DLENV_TRY(describe(ctx, project, env));
+  auto view = DLENV_TRY(describe_running(ctx, project, env));
   TunnelInfo info;
   info.env = view.name;
   info.container = view.container;
@@ -68,7 +68,7 @@ Status tunnel(Context& ctx, const RemoteTarget& target, const std::string& env, 
     block.alias = "dlenv-" + info.env;
     block.port = info.ssh_port;
     block.user = info.user;
-    block.proxy_jump = target.destination;
+    block.proxy_jump = jump_hosts(target);
     block.host_key_alias = info.container;
     block.known_hosts_file = known.string();
     ready.ssh_host_block = DLENV_TRY(render::ssh_host_block(block));

@@ -33,6 +33,19 @@ Status check_remote_target(const RemoteTarget& target) {
   return {};
 }
 
+std::string jump_hosts(const RemoteTarget& target) {
+  std::string server = target.destination;
+  for (const auto& option : target.ssh_options) {
+    const std::string lowered = to_lower(option);
+    if (!lowered.starts_with("port")) continue;
+    std::string value = trim(option.substr(4));
+    if (!value.empty() && value.front() == '=') value = trim(value.substr(1));
+    if (auto port = parse_int(value); port && *port > 0 && *port < 65536 && server.find(':') == std::string::npos)
+      server += ":" + std::to_string(*port);
+  }
+  return target.via.empty() ? server : target.via + "," + server;
+}
+
 std::vector<std::string> remote_argv(const RemoteTarget& target, const std::vector<std::string>& dlenv_args) {
   auto argv = ssh_base(target);
   argv.push_back(target.destination);

@@ -21,6 +21,10 @@ struct RemoteTarget {
 // leading '-') or holds a control character.
 Status check_remote_target(const RemoteTarget& target);
 
+// The ProxyJump value that reaches the server the way `ssh_options` do: "[via,]destination",
+// with ":PORT" when an ssh option sets the port ("Port=2222" or "Port 2222").
+std::string jump_hosts(const RemoteTarget& target);
+
 // The ssh command line that runs `dlenv <args>` on the server.
 std::vector<std::string> remote_argv(const RemoteTarget& target, const std::vector<std::string>& dlenv_args);
 

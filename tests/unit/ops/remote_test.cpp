@@ -29,6 +29,17 @@ TEST(RemoteArgv, QuotesEachWordForTheServersShell) {
   EXPECT_EQ(argv, (std::vector<std::string>{"ssh", "-J", "jump", "-o", "Port=2222", "ada@gpu", "--", "dlenv exec demo -- echo 'two words'"}));
 }
 
+TEST(JumpHosts, CarryTheServersPortAndTheJumpHost) {
+  ops::RemoteTarget target{"ada@gpu", "", "dlenv", {"StrictHostKeyChecking=no", "Port=2222"}};
+  EXPECT_EQ(ops::jump_hosts(target), "ada@gpu:2222");
+  target.ssh_options = {"port 2200"};
+  target.via = "bastion";
+  EXPECT_EQ(ops::jump_hosts(target), "bastion,ada@gpu:2200");
+  target.ssh_options = {"PortX=1", "Port=notaport"};
+  target.via.clear();
+  EXPECT_EQ(ops::jump_hosts(target), "ada@gpu") << "only a whole port number counts";
+}
+
 TEST(TunnelInfo, AValueWithANewlineOrQuoteCannotAddALine) {
   ops::TunnelInfo info{"demo", "dlenv-demo-1234abcd", "ada", "http://127.0.0.1:20001/dlenv/demo/\nssh_port=22", 20001, 20002, ""};
   EXPECT_FALSE(ops::format_tunnel_info(info));

@@ -151,6 +151,9 @@ TEST_F(UseCaseTest, ExecNeedsARunningEnvironmentAndPassesTheExitCode) {
   auto down = ops::down(*ctx, project(), "demo");
   ASSERT_TRUE(down) << down.error().describe();
   EXPECT_EQ(down->state, ops::EnvState::stopped);
+  auto url = ops::describe_running(*ctx, project(), "demo");
+  ASSERT_FALSE(url);
+  EXPECT_EQ(url.error().code, ErrorCode::conflict) << "url, ssh and code need it running";
   auto again = ops::exec(*ctx, project(), "demo", {"true"}, false);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::conflict);
