@@ -33,12 +33,14 @@ BuildContext system_layer(const plan::ImageLayer& layer) {
   df += "COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint\n";
   if (layer.jupyter) df += "COPY jupyter_server_config.py /etc/dlenv/jupyter_server_config.py\n";
   df += "COPY sshd_config /etc/dlenv/sshd_config\n";
+  df += "COPY dlenv-session /usr/local/bin/dlenv-session\n";
   df += "ENTRYPOINT [\"/usr/local/bin/dlenv-entrypoint\"]\n";
   ctx.files.push_back({"Dockerfile", df, 0644});
   ctx.files.push_back({"dlenv-install-system", install_system_script(), 0755});
   ctx.files.push_back({"dlenv-entrypoint", entrypoint_script(), 0755});
   if (layer.jupyter) ctx.files.push_back({"jupyter_server_config.py", jupyter_server_config(), 0644});
   ctx.files.push_back({"sshd_config", sshd_config(), 0644});
+  ctx.files.push_back({"dlenv-session", ssh_session_script(), 0755});
   return ctx;
 }
 

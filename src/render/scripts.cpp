@@ -165,6 +165,12 @@ ssh_on=0
 if [ "${DLENV_SSH:-0}" = 1 ]; then
   if [ -x /usr/sbin/sshd ]; then
     ssh_on=1
+    # SSH sessions get the container's environment (caches, the project's [env], CUDA's
+    # PATH and libraries): sshd reads ~/.ssh/environment (PermitUserEnvironment) for each.
+    mkdir -p "$HOME/.ssh" && chmod 0700 "$HOME/.ssh"
+    env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -vE '^(HOME|PWD|OLDPWD|SHLVL|HOSTNAME|TERM|_)=' \
+      >"$HOME/.ssh/environment" || true
+    chmod 0600 "$HOME/.ssh/environment"
   else
     echo "dlenv: this image has no /usr/sbin/sshd; SSH is off" >&2
   fi
@@ -203,12 +209,27 @@ AllowAgentForwarding no
 X11Forwarding no
 PermitTunnel no
 GatewayPorts no
-PermitUserEnvironment no
+# Sessions get the container's environment (~/.ssh/environment, written at start) and start in
+# the workdir (dlenv-session); sshd runs as the user, so this gives nobody more than they have.
+PermitUserEnvironment yes
+ForceCommand /usr/local/bin/dlenv-session
 MaxAuthTries 3
 LoginGraceTime 30
 PrintMotd no
-Subsystem sftp internal-sftp
+Subsystem sftp /usr/lib/openssh/sftp-server
 )");
+}
+
+std::string ssh_session_script() {
+  return R"SH(#!/bin/sh
+# dlenv-session: every SSH session (sshd's ForceCommand) starts in the workdir, as `dlenv exec`
+# does; a command the client gave (VS Code's, scp's, the sftp server) runs in the user's shell.
+cd "${DLENV_WORKDIR:-$HOME}" 2>/dev/null || cd "$HOME" 2>/dev/null || true
+if [ -z "${SSH_ORIGINAL_COMMAND:-}" ]; then
+  exec "${SHELL:-/bin/sh}" -l
+fi
+exec "${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"
+)SH";
 }
 
 std::string jupyter_server_config() {

@@ -16,6 +16,8 @@ std::string add_user_script();
 std::string entrypoint_script();
 // sshd configuration for a non-root sshd on port 2222, key-only, local forwarding, SFTP.
 std::string sshd_config();
+// /usr/local/bin/dlenv-session: sshd's ForceCommand (the workdir, then the shell or the command).
+std::string ssh_session_script();
 // Jupyter Server configuration: token from the mounted secret file, loopback Host check,
 // the env's base_url.
 std::string jupyter_server_config();

@@ -54,11 +54,24 @@ TEST_F(SshTest, SshdRunsAsTheUserWithTheHardenedSettings) {
                   "-o", std::string("AllowUsers=") + kUser});
   ASSERT_EQ(t.code, 0) << t.err;
   for (const char* line : {"passwordauthentication no", "permitrootlogin no", "permitemptypasswords no", "kbdinteractiveauthentication no",
-                           "allowtcpforwarding local", "x11forwarding no", "subsystem sftp internal-sftp", "port 2222",
+                           "allowtcpforwarding local", "x11forwarding no", "subsystem sftp /usr/lib/openssh/sftp-server", "port 2222",
+                           "permituserenvironment yes", "forcecommand /usr/local/bin/dlenv-session",
                            "pubkeyauthentication yes"})
     EXPECT_NE(t.out.find(std::string(line) + "\n"), std::string::npos) << line;
   auto ps = dlenv({"exec", "remote", "--project", project.string(), "--", "sh", "-c", "ps -o user= -C sshd 2>/dev/null || stat -c %U /proc/1"});
   EXPECT_EQ(ps.out.find("root"), std::string::npos) << ps.out;
+}
+
+// VS Code terminals and debug sessions see what `dlenv exec` sees: the caches, the project's
+// [env], and the workdir, for commands and login shells alike.
+TEST_F(SshTest, SessionsGetTheEnvironmentAndStartInTheWorkdir) {
+  write_project("[envs.remote]\nbase = \"dlenv/debian:bookworm\"\njupyter = false\n[envs.remote.env]\nMY_VAR = \"from dlenv.toml\"\n");
+  up();
+  auto command = dlenv({"ssh", "remote", "--project", project.string(), "--", "echo \"$HF_HOME|$MY_VAR|$(pwd)\""});
+  ASSERT_EQ(command.code, 0) << command.err;
+  EXPECT_EQ(command.out, "/dlenv/cache/huggingface|from dlenv.toml|/workspace\n");
+  auto login = as_user({"ssh", "-F", config(), "-o", "BatchMode=yes", "-tt", "dlenv-remote"}, "echo \"[$PIP_CACHE_DIR|$(pwd)]\"; exit\n");
+  EXPECT_NE(login.out.find("[/dlenv/cache/pip|/workspace]"), std::string::npos) << login.out << login.err;
 }
 
 TEST_F(SshTest, TheHostKeySurvivesRmAndUp) {

@@ -8,4 +8,5 @@ RUN DLENV_APT='python3-numpy python3-torch' DLENV_JUPYTER=1 sh /usr/local/lib/dl
 COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint
 COPY jupyter_server_config.py /etc/dlenv/jupyter_server_config.py
 COPY sshd_config /etc/dlenv/sshd_config
+COPY dlenv-session /usr/local/bin/dlenv-session
 ENTRYPOINT ["/usr/local/bin/dlenv-entrypoint"]

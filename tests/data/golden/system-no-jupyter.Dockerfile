@@ -7,4 +7,5 @@ COPY dlenv-install-system /usr/local/lib/dlenv/install-system
 RUN DLENV_APT='' DLENV_JUPYTER=0 sh /usr/local/lib/dlenv/install-system
 COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint
 COPY sshd_config /etc/dlenv/sshd_config
+COPY dlenv-session /usr/local/bin/dlenv-session
 ENTRYPOINT ["/usr/local/bin/dlenv-entrypoint"]
