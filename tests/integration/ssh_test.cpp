@@ -87,6 +87,27 @@ TEST_F(SshTest, TheHostKeySurvivesRmAndUp) {
   EXPECT_EQ(r.code, 0) << r.err;
 }
 
+// A key the user adds after `up` is let in once `dlenv up` runs again, without re-creating the
+// container (sshd reads the authorized keys at each login, from the mounted secrets).
+TEST_F(SshTest, AKeyAddedAfterUpWorksAfterAnotherUpInPlace) {
+  auto first = up().at(0);
+  const std::string key = user_home() + "/.ssh/laptop_ed25519";
+  sh({"rm", "-f", key, key + ".pub"});  // the test user's home outlives a test
+  ASSERT_EQ(as_user({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key}).code, 0);
+  // Only that key (not ~/.ssh/dlenv/config, whose IdentityFile is dlenv's own identity).
+  auto with_new_key = [&] {
+    return as_user({"ssh", "-F", "/dev/null", "-p", std::to_string(int(first["ports"]["ssh"])), "-o", "BatchMode=yes", "-o",
+                    "IdentitiesOnly=yes", "-i", key, "-o", "HostKeyAlias=" + std::string(first["container"]), "-o",
+                    "UserKnownHostsFile=" + user_home() + "/.ssh/dlenv/known_hosts", "-o", "StrictHostKeyChecking=yes",
+                    std::string(kUser) + "@127.0.0.1", "true"});
+  };
+  EXPECT_EQ(with_new_key().code, 255) << "not yet known to the environment";
+  auto second = up().at(0);
+  EXPECT_EQ(second["container_id"], first["container_id"]) << "refreshed in place";
+  auto after = with_new_key();
+  EXPECT_EQ(after.code, 0) << after.err;
+}
+
 TEST_F(SshTest, ScpAndSftpWork) {
   up();
   fs::path local = root / "upload.txt";
