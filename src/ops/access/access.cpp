@@ -4,6 +4,8 @@
 
 #include "backend/secrets.hpp"
 #include "ops/project_lookup.hpp"
+#include "plan/run_plan.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::ops {
 Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env) {
@@ -21,14 +23,21 @@ Result<EnvView> describe_running(Context& ctx, const std::filesystem::path& proj
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
             const backend::OutputSink& sink) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
-  DLENV_TRY(require_deployed(ctx, target));
+  const auto view = DLENV_TRY(require_deployed(ctx, target));
   auto token = backend::read_jupyter_token(ctx.host().paths.secrets_dir() / target.container);
+  // Jupyter prints the URLs it sees inside the container; the user opens the host's.
+  std::vector<std::pair<std::string, std::string>> urls;
+  if (auto port = view.ports.find("jupyter"); port != view.ports.end())
+    for (const std::string& inside : {view.name, std::string("127.0.0.1"), std::string("localhost"), std::string("0.0.0.0")})
+      urls.emplace_back(fmt::format("://{}:{}/", inside, plan::kJupyterContainerPort),
+                        fmt::format("://{}:{}/", view.host, port->second));
   // Redact per line: buffer partial lines so a token split across chunks is still caught.
   std::string pending[2];
   auto redact_and_emit = [&](backend::Stream kind, std::string text) {
     if (token && !token->empty())
       for (auto pos = text.find(*token); pos != std::string::npos; pos = text.find(*token, pos + 3))
         text.replace(pos, token->size(), "***");
+    for (const auto& [inside, outside] : urls) text = replace_all(text, inside, outside);
     sink(kind, text);
   };
   auto status = ctx.backend().logs(target, follow, [&](backend::Stream kind, std::string_view chunk) {

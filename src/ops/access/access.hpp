@@ -16,7 +16,8 @@ Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, con
 // with 'dlenv up ENV') when it is stopped.
 Result<EnvView> describe_running(Context& ctx, const std::filesystem::path& project, const std::string& env);
 
-// Container output with the Jupyter token replaced by "***".
+// Container output with the Jupyter token replaced by "***" and Jupyter's in-container URLs
+// (http://ENV:8888/..., http://127.0.0.1:8888/...) by the host's.
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
             const backend::OutputSink& sink);
 

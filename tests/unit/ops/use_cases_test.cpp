@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "backends/fake/fake_backend.hpp"
 #include "fixtures.hpp"
 #include "host/gpu_facts_json.hpp"
@@ -175,6 +177,20 @@ TEST_F(UseCaseTest, RmByContainerNameWorksWithoutTheProjectAndPurgeRemovesTheSec
   auto down = ops::down(*ctx, {}, container);
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().code, ErrorCode::not_found);
+}
+
+TEST_F(UseCaseTest, LogsShowTheHostsUrlsNotTheContainersOwn) {
+  auto views = up();
+  ASSERT_TRUE(views);
+  const int port = views->front().ports.at("jupyter");
+  backend.log_text = "Jupyter Server is running at:\nhttp://demo:8888/dlenv/demo/lab?token=...\n    http://127.0.0.1:8888/dlenv/demo/\n";
+  std::string out;
+  auto status = ops::logs(*ctx, project(), "demo", false, [&](backend::Stream, std::string_view text) { out += text; });
+  ASSERT_TRUE(status) << status.error().describe();
+  const std::string host = fmt::format("http://127.0.0.1:{}/dlenv/demo/", port);
+  EXPECT_NE(out.find(host + "lab?token=..."), std::string::npos) << out;
+  EXPECT_NE(out.find("    " + host + "\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find(":8888/"), std::string::npos) << out;
 }
 
 TEST_F(UseCaseTest, ConfigShowsEachSettingWithItsOrigin) {
