@@ -82,7 +82,7 @@ Result<backend::PreparedEnv> prepare(Context& ctx, const spec::ProjectSpec& proj
   prepared.facts = options.facts ? *options.facts : DLENV_TRY(backend.gpu_facts());
 
   // `plan` goes on without a back-end (its caller says so once); `up` and `export` need it.
-  const bool reachable = !options.backend_optional || backend.check_reachable();
+  const bool reachable = !options.backend_optional || options.backend_answers;
   GpuChoice choice;
   if (!backend.schedules_gpus()) {
     const auto name = plan::container_name(ctx.host().user.uid, project.dir.string(), env.name);

@@ -21,8 +21,10 @@ struct PrepareOptions {
   MissingBase missing_base = MissingBase::fail;
   // The GPU facts to decide for (plan --host FILE); else the back-end's.
   std::optional<host::GpuFacts> facts;
-  // `plan`: a back-end that does not answer is a note, not an error.
+  // `plan`: a back-end that does not answer is a note, not an error; the caller asked it once
+  // (`backend_answers`), not each environment again.
   bool backend_optional = false;
+  bool backend_answers = true;
   // `export`: a `gpus = N` environment is described with the GPUs it holds even when another
   // running environment took them meanwhile (`up` then chooses free ones).
   bool keep_held_gpus = false;

@@ -8,16 +8,26 @@
 #include "util/text.hpp"
 
 namespace dlenv::ops {
+namespace {
+
+// The deployed environment, or conflict ("is not running", with 'dlenv up ENV') when stopped.
+Result<EnvView> require_running(Context& ctx, const EnvRef& target) {
+  auto view = DLENV_TRY(require_deployed(ctx, target));
+  if (view.state != EnvState::running)
+    return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", target.name),
+                fmt::format("start it with 'dlenv up {}'", target.name));
+  return view;
+}
+
+}  // namespace
+
 Result<EnvView> describe(Context& ctx, const std::filesystem::path& project, const std::string& env) {
   auto target = DLENV_TRY(find_env(ctx, project, env));
   return require_deployed(ctx, target);
 }
 
 Result<EnvView> describe_running(Context& ctx, const std::filesystem::path& project, const std::string& env) {
-  auto view = DLENV_TRY(describe(ctx, project, env));
-  if (view.state != EnvState::running)
-    return fail(ErrorCode::conflict, fmt::format("environment '{}' is not running", env), fmt::format("start it with 'dlenv up {}'", env));
-  return view;
+  return require_running(ctx, DLENV_TRY(find_env(ctx, project, env)));
 }
 
 Status logs(Context& ctx, const std::filesystem::path& project, const std::string& env, bool follow,
@@ -55,8 +65,8 @@ Status logs(Context& ctx, const std::filesystem::path& project, const std::strin
 
 Result<int> exec(Context& ctx, const std::filesystem::path& project, const std::string& env,
                  const std::vector<std::string>& command, bool tty) {
-  auto target = DLENV_TRY(find_env(ctx, project, env));
-  DLENV_TRY(describe_running(ctx, project, env));
+  auto target = DLENV_TRY(find_env(ctx, project, env));  // looked up once
+  DLENV_TRY(require_running(ctx, target));
   return ctx.backend().exec(target, {command, tty});
 }
 

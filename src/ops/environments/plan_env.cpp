@@ -92,6 +92,7 @@ Result<std::vector<PlanView>> plan_envs(Context& ctx, const PlanOptions& options
   auto& backend = ctx.backend();
   std::vector<std::string> notes;
   const bool reachable = backend.check_reachable().has_value();
+  prepare_options.backend_answers = reachable;
   if (!reachable) notes.push_back("no container engine answered: whether layers exist is unknown");
 
   std::vector<PlanView> views;

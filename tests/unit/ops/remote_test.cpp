@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ops/access/remote.hpp"
+#include "render/ssh_config.hpp"
 
 using namespace dlenv;
 
@@ -38,6 +39,20 @@ TEST(JumpHosts, CarryTheServersPortAndTheJumpHost) {
   target.ssh_options = {"PortX=1", "Port=notaport"};
   target.via.clear();
   EXPECT_EQ(ops::jump_hosts(target), "ada@gpu") << "only a whole port number counts";
+}
+
+TEST(JumpHosts, AQuoteOrNewlineInTheServerNeverReachesTheSshConfig) {
+  for (const char* server : {"ada@gpu\"x", "ada@gpu\nProxyCommand sh", "ada@gpu x"}) {
+    ops::RemoteTarget target{server, "", "dlenv", {"Port=2222"}};
+    render::SshHostBlock block;
+    block.alias = "dlenv-demo";
+    block.port = 20002;
+    block.user = "ada";
+    block.host_key_alias = "dlenv-demo-1234abcd";
+    block.known_hosts_file = "/home/ada/.ssh/dlenv/known_hosts.remote";
+    block.proxy_jump = ops::jump_hosts(target);
+    EXPECT_FALSE(render::ssh_host_block(block)) << server;
+  }
 }
 
 TEST(TunnelInfo, AValueWithANewlineOrQuoteCannotAddALine) {
