@@ -11,6 +11,8 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libsqlite3-dev libarchive-dev libssl-dev libgtest-dev libgmock-dev
   docker.io mmdebstrap busybox-static curl ca-certificates python3 python3-websocket passwd util-linux openssh-client openssh-server
+  # tests/e2e/notebook_browser_test.sh: headless Chromium, with a font for its screenshots
+  chromium fonts-dejavu-core
   # tests/fuzz (libFuzzer): clang 14 cannot use libstdc++ 12's <expected>; Debian 12 ships clang-19
   clang-19 libclang-rt-19-dev
 )

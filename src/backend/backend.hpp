@@ -35,6 +35,12 @@ using LineSink = std::function<void(std::string_view)>;
 
 struct DeployOptions {
   std::chrono::seconds ready_timeout{300};  // until Jupyter and sshd answer
+  // A running environment whose plan changed is re-created only with the user's word: its
+  // kernels, terminals and SSH sessions end. `recreate_running` gives it up front; else
+  // `confirm_recreate` (when set) is asked with the changes in words; else deploy refuses
+  // (ErrorCode::conflict) and the running container is left as it was.
+  bool recreate_running = false;
+  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate;
 };
 
 // A command inside an environment, as its user, in its workdir.

@@ -15,8 +15,9 @@ std::string_view to_string(EnvState state) {
   return "stopped";
 }
 
-std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token) {
+std::string jupyter_url(int port, const std::string& base_url, std::string_view ui_path, const std::optional<std::string>& token) {
   std::string url = fmt::format("http://127.0.0.1:{}{}", port, base_url.empty() ? "/" : base_url);
+  if (ui_path == "lab" || ui_path == "tree") url += ui_path;
   if (token) url += "?token=" + *token;
   return url;
 }

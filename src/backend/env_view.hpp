@@ -33,9 +33,12 @@ struct EnvView {
   std::string workdir;               // where commands and editors start inside; empty: unknown
   std::string user;                  // "uid:gid" commands run as; empty: the image's user
   bool owned = true;                 // belongs to the invoking user
+  std::string home;                  // where its home (HOME in the container) is kept here; empty: unknown
+  std::optional<int64_t> home_bytes; // how big that is (`ls` measures it for the user's own)
 };
 
-// "http://127.0.0.1:PORT/BASE/?token=T" (no token part when `token` is empty).
-std::string jupyter_url(int port, const std::string& base_url, const std::optional<std::string>& token);
+// "http://127.0.0.1:PORT/BASE/UI?token=T": UI is "lab" or "tree" (anything else: the base URL,
+// whose root redirects to the UI); no token part when `token` is empty.
+std::string jupyter_url(int port, const std::string& base_url, std::string_view ui_path, const std::optional<std::string>& token);
 
 }  // namespace dlenv::backend

@@ -27,6 +27,7 @@ nlohmann::json to_json(const ops::EnvView& e) {
       {"owned", e.owned},
   };
   j["jupyter"] = e.jupyter_url.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"url", e.jupyter_url}};
+  j["home"] = e.home.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"path", e.home}, {"bytes", e.home_bytes.value_or(0)}};
   return j;
 }
 
@@ -58,11 +59,12 @@ std::string env_human(const ops::EnvView& e) {
 
 std::string envs_table(const std::vector<ops::EnvView>& envs) {
   if (envs.empty()) return "no environments; 'dlenv init' and 'dlenv up' create one\n";
-  TextTable table({"NAME", "STATE", "PORTS", "USER", "CONTAINER", "PROJECT"});
+  TextTable table({"NAME", "STATE", "PORTS", "USER", "HOME", "CONTAINER", "PROJECT"});
   for (const auto& e : envs) {
     std::string ports;
     for (const auto& [service, port] : e.ports) ports += fmt::format("{}{}:{}", ports.empty() ? "" : ",", service, port);
-    table.add_row({e.name, std::string(backend::to_string(e.state)), ports.empty() ? "-" : ports, fmt::format("{}:{}", e.uid, e.gid), e.container, e.project});
+    table.add_row({e.name, std::string(backend::to_string(e.state)), ports.empty() ? "-" : ports, fmt::format("{}:{}", e.uid, e.gid),
+                   e.home_bytes ? format_bytes(*e.home_bytes) : "-", e.container, e.project});
   }
   return table.render();
 }

@@ -31,6 +31,8 @@ struct Paths {
   std::filesystem::path cache_dir;  // setting cache_home, else $XDG_CACHE_HOME, else ~/.cache (shared caches live here)
   std::filesystem::path state_db() const { return data_dir / "state.db"; }
   std::filesystem::path secrets_dir() const { return data_dir / "secrets"; }
+  // Each environment's home in the container (HOME), kept across rm/up and image rebuilds.
+  std::filesystem::path homes_dir() const { return data_dir / "homes"; }
 };
 
 struct PortRange {

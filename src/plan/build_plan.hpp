@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "spec/project_spec.hpp"
+
 namespace dlenv::plan {
 
 // Bump when the rendered recipe of any layer changes meaning: every tag changes with it.
@@ -36,6 +38,7 @@ struct ImageLayer {
   // system
   std::vector<std::string> apt;
   bool jupyter = true;
+  spec::JupyterUi jupyter_ui = spec::JupyterUi::best;  // best: the build chooses from the base's packages
   // framework (pip packages and the indexes they come from); project
   std::vector<std::string> index_urls;
   std::vector<std::string> find_links;  // pip --find-links pages (old PyTorch wheels)

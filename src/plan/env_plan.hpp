@@ -23,6 +23,7 @@ inline constexpr const char* user = "dlenv.user";              // "uid:gid" the 
 inline constexpr const char* spec_hash = "dlenv.spec-hash";    // changes when the container must be re-created
 inline constexpr const char* workdir = "dlenv.workdir";
 inline constexpr const char* jupyter_base_url = "dlenv.jupyter.base-url";
+inline constexpr const char* jupyter_ui_path = "dlenv.jupyter.ui-path";  // "lab", "tree"; absent: the root
 inline constexpr const char* port_prefix = "dlenv.port.";      // + service -> host port
 inline constexpr const char* layer = "dlenv.layer";            // image layers: system/project/user
 inline constexpr const char* content_hash = "dlenv.content-hash";

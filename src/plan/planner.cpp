@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "compat/jupyter_uis.hpp"
 #include "plan/env_plan.hpp"
 #include "util/digest.hpp"
 #include "util/files.hpp"
@@ -60,8 +61,41 @@ std::string container_name(unsigned uid, const std::string& project_dir, const s
 
 namespace {
 
+// The Jupyter front end: the user's choice, refused when a base dlenv knows does not package it;
+// "best" made concrete where the base is known (a Debian release, or Jupyter from pip beside a
+// pip framework: JupyterLab), else left to the build, which picks from the base's packages.
+Result<spec::JupyterUi> choose_jupyter_ui(const spec::EnvSpec& env, const PlanInputs& inputs) {
+  using spec::JupyterUi;
+  if (!env.jupyter) return env.jupyter_ui;
+  if (auto debian = compat::packaged_jupyter(inputs.base_image)) {
+    if (env.jupyter_ui == JupyterUi::lab && !debian->lab)
+      return fail(ErrorCode::config, fmt::format("env '{}': JupyterLab is not packaged for Debian {} ({})", env.name, debian->release,
+                                                 inputs.base_image),
+                  "use jupyter = \"notebook\" for the classic notebook, or base = \"dlenv/debian:trixie\" for JupyterLab");
+    if (env.jupyter_ui == JupyterUi::notebook && !debian->notebook)
+      return fail(ErrorCode::config, fmt::format("env '{}': the classic notebook is not packaged for Debian {}", env.name, debian->release),
+                  "use jupyter = \"lab\" or jupyter = \"server\"");
+    if (env.jupyter_ui != JupyterUi::best) return env.jupyter_ui;
+    return debian->lab ? JupyterUi::lab : debian->notebook ? JupyterUi::notebook : JupyterUi::server;
+  }
+  const bool pip_framework = inputs.resolution && !inputs.resolution->distribution_framework;
+  if (env.jupyter_ui == JupyterUi::best && pip_framework) return JupyterUi::lab;
+  return env.jupyter_ui;
+}
+
+// Where the UI lives under Jupyter's base URL; empty: the root, which redirects to it.
+std::string ui_path(spec::JupyterUi ui) {
+  switch (ui) {
+    case spec::JupyterUi::lab: return "lab";
+    case spec::JupyterUi::notebook: return "tree";
+    case spec::JupyterUi::server:
+    case spec::JupyterUi::best: break;
+  }
+  return "";
+}
+
 // system -> framework (when the resolution installs one with pip).
-void add_base_layers(BuildPlan& build, const spec::EnvSpec& env, const PlanInputs& inputs) {
+void add_base_layers(BuildPlan& build, const spec::EnvSpec& env, spec::JupyterUi jupyter_ui, const PlanInputs& inputs) {
   const compat::Resolution* resolution = inputs.resolution;
   ImageLayer system;
   system.kind = LayerKind::system;
@@ -72,9 +106,10 @@ void add_base_layers(BuildPlan& build, const spec::EnvSpec& env, const PlanInput
   std::sort(system.apt.begin(), system.apt.end());
   system.apt.erase(std::unique(system.apt.begin(), system.apt.end()), system.apt.end());
   system.jupyter = env.jupyter;
+  system.jupyter_ui = jupyter_ui;
   system = finish(std::move(system), {{"parent", inputs.base_image + "@" + inputs.base_image_id},
                                       {"apt", joined(system.apt)},
-                                      {"jupyter", env.jupyter ? "1" : "0"}});
+                                      {"jupyter", env.jupyter ? std::string(spec::to_string(jupyter_ui)) : "0"}});
   build.layers.push_back(system);
 
   if (resolution && !resolution->distribution_framework && !resolution->packages.empty()) {
@@ -159,13 +194,16 @@ std::vector<std::string> container_env(const spec::EnvSpec& env, const RunPlan& 
 
 // Mounts, ports, GPUs and labels of the run.
 void add_mounts_ports_and_labels(RunPlan& run, const spec::EnvSpec& env, const host::HostFacts& host,
-                                 const std::string& project_dir, const PlanInputs& inputs) {
+                                 const std::string& project_dir, const std::string& container_home, const PlanInputs& inputs) {
   const auto& user = host.user;
   run.mounts.push_back({project_dir, env.workdir, false, false});
   for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, false});
   for (const char* cache : {"pip", "huggingface", "torch"})
     run.mounts.push_back({(host.paths.cache_dir / cache).string(), fmt::format("{}/{}", kCacheRoot, cache), false, true});
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
+  // The home outlives the container: ~/.vscode-server, `pip install --user`, kernels installed
+  // with --user and shell history survive rm/up and rebuilt images.
+  run.mounts.push_back({run.home_dir, container_home, false, true});
 
   if (env.jupyter) run.ports.push_back({"jupyter", kJupyterContainerPort, "127.0.0.1"});
   if (env.ssh) run.ports.push_back({"ssh", kSshContainerPort, "127.0.0.1"});
@@ -181,6 +219,7 @@ void add_mounts_ports_and_labels(RunPlan& run, const spec::EnvSpec& env, const h
       {label::workdir, env.workdir},
   };
   if (env.jupyter) run.labels[label::jupyter_base_url] = run.jupyter_base_url;
+  if (!run.jupyter_ui_path.empty()) run.labels[label::jupyter_ui_path] = run.jupyter_ui_path;
 }
 
 // Covers everything that requires re-creating the container.
@@ -207,7 +246,8 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   const auto& user = host.user;
 
   // --- build: system -> framework -> project (each only when it has something to install) -> user
-  add_base_layers(plan.build, env, inputs);
+  const spec::JupyterUi jupyter_ui = DLENV_TRY(choose_jupyter_ui(env, inputs));
+  add_base_layers(plan.build, env, jupyter_ui, inputs);
   DLENV_TRY_VOID(add_project_and_user_layers(plan.build, env, user));
   const ImageUser& image_user = plan.build.layers.back().user;
 
@@ -226,10 +266,14 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.nano_cpus = env.cpus ? static_cast<int64_t>(std::llround(*env.cpus * 1e9)) : 0;
   run.network = user_network(user.uid);
   run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
-  if (env.jupyter) run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
+  run.home_dir = (host.paths.homes_dir() / run.container_name).string();
+  if (env.jupyter) {
+    run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
+    run.jupyter_ui_path = ui_path(jupyter_ui);
+  }
 
   run.env = container_env(env, run, image_user, inputs);
-  add_mounts_ports_and_labels(run, env, host, project_dir, inputs);
+  add_mounts_ports_and_labels(run, env, host, project_dir, image_user.home, inputs);
   plan.spec_hash = run_spec_hash(run);
 
   if (!run.gpu_uuids.empty()) {

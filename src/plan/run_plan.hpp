@@ -57,9 +57,11 @@ struct RunPlan {
   NetworkPlan network;
   std::map<std::string, std::string> labels;  // without dlenv.port.* (added with the leases)
   std::string secrets_dir;                    // host dir holding this env's secrets (0700)
+  std::string home_dir;                       // host dir mounted as the user's home (kept until rm --purge)
   std::vector<std::string> gpu_uuids;         // the GPUs it gets, by UUID; empty: none
   bool all_gpus = false;                      // every GPU of the host (gpus = "all")
   std::string jupyter_base_url;               // "/dlenv/<env>/", empty when Jupyter is off
+  std::string jupyter_ui_path;                // "lab" or "tree": the UI under the base URL; empty: its root
 };
 
 }  // namespace dlenv::plan

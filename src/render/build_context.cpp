@@ -28,8 +28,9 @@ BuildContext system_layer(const plan::ImageLayer& layer) {
   df += "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1\n";
   df += "USER 0:0\n";
   df += "COPY dlenv-install-system /usr/local/lib/dlenv/install-system\n";
-  df += fmt::format("RUN DLENV_APT={} DLENV_JUPYTER={} sh /usr/local/lib/dlenv/install-system\n",
-                    shell_quote(join(layer.apt, " ")), layer.jupyter ? 1 : 0);
+  const std::string jupyter = layer.jupyter ? fmt::format("1 DLENV_JUPYTER_UI={}", spec::to_string(layer.jupyter_ui)) : "0";
+  df += fmt::format("RUN DLENV_APT={} DLENV_JUPYTER={} sh /usr/local/lib/dlenv/install-system\n", shell_quote(join(layer.apt, " ")),
+                    jupyter);
   df += "COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint\n";
   if (layer.jupyter) df += "COPY jupyter_server_config.py /etc/dlenv/jupyter_server_config.py\n";
   df += "COPY sshd_config /etc/dlenv/sshd_config\n";

@@ -27,27 +27,70 @@ std::string with_dlenv_paths(std::string text) {
 
 std::string install_system_script() {
   return R"SH(#!/bin/sh
-# dlenv: system packages and Jupyter for the system layer.
+# dlenv: system packages and Jupyter for the system layer. With DLENV_JUPYTER=1 it installs
+# Jupyter with the front end DLENV_JUPYTER_UI names (lab, notebook, server; best: the best this
+# base can have), ipykernel, ipywidgets and debugpy, and writes what the entrypoint is to start
+# (lab, nbclassic, notebook or server) to /etc/dlenv/jupyter-ui.
 set -eu
 apt_packages="${DLENV_APT:-}"
+ui="${DLENV_JUPYTER_UI:-best}"
 extra=""
+launcher=""
+jupyter_from_pip=0
+packaged() { apt-cache show "$1" >/dev/null 2>&1; }
+# Jupyter from this release's packages: sets extra and launcher; fails when it lacks the front end.
+jupyter_from_apt() {
+  if [ "$ui" = best ]; then
+    if packaged jupyterlab; then ui=lab
+    elif packaged python3-nbclassic || packaged python3-notebook; then ui=notebook
+    elif packaged python3-jupyter-server; then ui=server
+    else return 1; fi  # nothing packaged: "best" stays, and pip brings JupyterLab
+  fi
+  case $ui in
+    lab)
+      packaged jupyterlab || return 1
+      extra="jupyterlab python3-ipywidgets"
+      if packaged python3-jupyterlab-widgets; then extra="$extra python3-jupyterlab-widgets"; fi
+      launcher=lab ;;
+    notebook)
+      if packaged python3-nbclassic && packaged python3-jupyter-server; then
+        extra="python3-nbclassic python3-notebook" launcher=nbclassic
+      elif packaged python3-notebook; then
+        extra="python3-notebook" launcher=notebook  # the classic notebook's own server (bullseye)
+      else
+        return 1
+      fi
+      if packaged python3-ipywidgets; then extra="$extra python3-ipywidgets"; fi
+      if packaged jupyter-nbextension-jupyter-js-widgets; then extra="$extra jupyter-nbextension-jupyter-js-widgets"; fi ;;
+    server)
+      packaged python3-jupyter-server || return 1
+      extra="python3-jupyter-server" launcher=server ;;
+  esac
+  extra="python3 python3-ipykernel $extra"
+  if packaged python3-debugpy; then
+    extra="$extra python3-debugpy"
+  else
+    echo "dlenv: python3-debugpy is not packaged for this release; cell debugging is unavailable" >&2
+  fi
+}
+# Jupyter from pip, beside the image's own Python or the framework's.
+jupyter_from_pip() {
+  case $ui in
+    best|lab) launcher=lab; set -- jupyterlab ipywidgets ;;
+    notebook) launcher=nbclassic; set -- nbclassic ipywidgets ;;
+    server) launcher=server; set -- jupyter-server ;;
+  esac
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir "$@" 'ipykernel>=6' debugpy
+}
 if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
-  jupyter_from_pip=0
   base_python=$(command -v python3 || true)
   if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
     if [ -n "$base_python" ] && [ "$base_python" != /usr/bin/python3 ]; then
       # The image brings its own Python (python:*, conda): Jupyter goes beside the framework.
       jupyter_from_pip=1
-    elif apt-cache show python3-jupyter-server >/dev/null 2>&1; then
-      extra="python3 python3-jupyter-server python3-ipykernel"
-      if apt-cache show python3-debugpy >/dev/null 2>&1; then
-        extra="$extra python3-debugpy"
-      else
-        echo "dlenv: python3-debugpy is not packaged for this release; cell debugging is unavailable" >&2
-      fi
-    else
+    elif ! jupyter_from_apt; then
       # Not packaged here (Ubuntu-based CUDA images): Python from apt, Jupyter from pip.
       extra="python3 python3-pip"
       jupyter_from_pip=1
@@ -62,9 +105,7 @@ if command -v apt-get >/dev/null 2>&1; then
   rm -rf /var/lib/apt/lists/* /etc/ssh/ssh_host_*
   mkdir -p /run/sshd
   chmod 0755 /run/sshd
-  if [ "$jupyter_from_pip" = 1 ]; then
-    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir jupyter-server 'ipykernel>=6' debugpy
-  fi
+  if [ "$jupyter_from_pip" = 1 ]; then jupyter_from_pip; fi
 elif [ -n "$apt_packages" ]; then
   echo "dlenv: apt packages were requested but the base image has no apt-get" >&2
   exit 1
@@ -73,7 +114,20 @@ elif [ "${DLENV_JUPYTER:-0}" = 1 ]; then
     echo "dlenv: the base image has neither apt-get nor python3, so Jupyter cannot be installed" >&2
     exit 1
   fi
-  python3 -m pip install --no-cache-dir jupyter-server 'ipykernel>=6' debugpy
+  jupyter_from_pip
+fi
+if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
+  # ipywidgets 6 (Debian bullseye, bookworm) checks the page's widget code only over a channel the
+  # page opens when the kernel starts: imported later, it reports "Widget Javascript not
+  # detected" under a working widget. Kernels import it at start.
+  if python3 -c 'import sys, ipywidgets; sys.exit(int(ipywidgets.__version__.split(".")[0]) >= 7)' 2>/dev/null; then
+    mkdir -p /etc/ipython
+    echo 'get_config().InteractiveShellApp.exec_lines.append("import ipywidgets as _dlenv_ipywidgets")' \
+      >>/etc/ipython/ipython_kernel_config.py
+  fi
+  mkdir -p /etc/dlenv
+  echo "$launcher" >/etc/dlenv/jupyter-ui
+  echo "dlenv: Jupyter's front end: $launcher"
 fi
 )SH";
 }
@@ -157,6 +211,8 @@ std::string entrypoint_script() {
 # dlenv-entrypoint: runs as the user. With arguments, runs them; else starts Jupyter in the
 # foreground when it is on, or waits.
 set -eu
+# HOME is the environment's kept home (a host folder, empty on the first start).
+mkdir -p "$HOME/.local/share/jupyter" "$HOME/.cache" 2>/dev/null || true
 cd "${DLENV_WORKDIR:-$HOME}" 2>/dev/null || cd "$HOME"
 if [ "$#" -gt 0 ]; then
   exec "$@"
@@ -179,6 +235,11 @@ if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
   if [ "$ssh_on" = 1 ]; then
     /usr/sbin/sshd -f /etc/dlenv/sshd_config -o "AllowUsers=$(id -un)" -E /tmp/dlenv-sshd.log ||
       echo "dlenv: sshd did not start (see /tmp/dlenv-sshd.log)" >&2
+  fi
+  # The front end the build installed (lab, nbclassic, notebook, server): the classic notebook's
+  # own server where no Jupyter Server carries it (Debian bullseye), else Jupyter Server.
+  if [ "$(cat /etc/dlenv/jupyter-ui 2>/dev/null)" = notebook ]; then
+    exec python3 -m notebook --config=/etc/dlenv/jupyter_server_config.py
   fi
   exec python3 -m jupyter_server --config=/etc/dlenv/jupyter_server_config.py
 fi
@@ -233,8 +294,10 @@ exec "${SHELL:-/bin/sh}" -c "$SSH_ORIGINAL_COMMAND"
 }
 
 std::string jupyter_server_config() {
-  return with_dlenv_paths(R"PY(# dlenv: Jupyter Server settings for a container environment. The token is read from a
-# file that dlenv mounts read-only: it never appears in argv, the environment or the logs.
+  return with_dlenv_paths(R"PY(# dlenv: Jupyter settings for a container environment, for Jupyter Server (JupyterLab,
+# nbclassic, the bare server) and for the classic notebook's own server (NotebookApp). The token
+# is read from a file that dlenv mounts read-only: it never appears in argv, the environment or
+# the logs.
 import os
 
 c = get_config()  # noqa: F821
@@ -242,26 +305,45 @@ c = get_config()  # noqa: F821
 with open("@SECRETS@/@TOKEN@", encoding="ascii") as token_file:
     _token = token_file.read().strip()
 try:
+    with open("/etc/dlenv/jupyter-ui", encoding="ascii") as ui_file:
+        _ui = ui_file.read().strip()
+except OSError:
+    _ui = "server"
+try:
     import jupyter_server
     _major = int(jupyter_server.__version__.split(".")[0])
 except Exception:
     _major = 1
-if _major >= 2:
+# The classic notebook's own server (Debian bullseye) is NotebookApp; everything else runs on
+# Jupyter Server (nbclassic's extension is also called NotebookApp: it must get no settings).
+_app = c.NotebookApp if _ui == "notebook" else c.ServerApp
+if _ui != "notebook" and _major >= 2:
     c.IdentityProvider.token = _token
 else:
-    c.ServerApp.token = _token
-c.ServerApp.password = ""
-c.ServerApp.ip = "0.0.0.0"
-c.ServerApp.port = @JUPYTER_PORT@
-c.ServerApp.port_retries = 0
-c.ServerApp.open_browser = False
+    _app.token = _token
+_app.password = ""
+_app.ip = "0.0.0.0"
+_app.port = @JUPYTER_PORT@
+_app.port_retries = 0
+_app.open_browser = False
 # Listening on all interfaces inside the container turns the Host-header check off unless
 # it is set explicitly: keep rejecting non-local Host headers (DNS rebinding).
-c.ServerApp.allow_remote_access = False
-c.ServerApp.base_url = os.environ.get("DLENV_JUPYTER_BASE_URL", "/")
-c.ServerApp.root_dir = os.environ.get("DLENV_WORKDIR", os.path.expanduser("~"))
+_app.allow_remote_access = False
+_app.base_url = os.environ.get("DLENV_JUPYTER_BASE_URL", "/")
 # The container runs as the host user; that is root only when root ran dlenv.
-c.ServerApp.allow_root = os.getuid() == 0
+_app.allow_root = os.getuid() == 0
+_workdir = os.environ.get("DLENV_WORKDIR", os.path.expanduser("~"))
+if _ui == "notebook":
+    c.NotebookApp.notebook_dir = _workdir
+else:
+    c.ServerApp.root_dir = _workdir
+# The server's root redirects to the UI, the query kept: "?token=" logs in on the way.
+if _ui == "lab":
+    c.ServerApp.jpserver_extensions = {"jupyterlab": True}
+    c.ServerApp.default_url = "/lab"
+elif _ui == "nbclassic":
+    c.ServerApp.jpserver_extensions = {"nbclassic": True}
+    c.ServerApp.default_url = "/tree"
 )PY");
 }
 

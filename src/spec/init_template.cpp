@@ -56,8 +56,10 @@ base = @BASE@
 #cpus = 4
 #pids_limit = 8192
 
-# Install jupyter-server, ipykernel and debugpy so editors can attach. Default: true.
-#jupyter = false
+# Jupyter with a notebook UI, ipykernel, ipywidgets and debugpy (editors attach to it):
+# true (the best UI the base can have: JupyterLab, else the classic notebook), "lab",
+# "notebook", "server" (no UI) or false. Default: true.
+#jupyter = "lab"
 
 # Extra folders to mount: "host path" = "container path". A host path may be relative,
 # absolute or start with "~/", and must exist; a value may also be

@@ -147,6 +147,26 @@ Result<bool> read_bool(const Document& doc, const toml::node& node, std::string_
   return boolean->get();
 }
 
+// `jupyter = true | false | "lab" | "notebook" | "server"`.
+Status read_jupyter(const Document& doc, const toml::node& node, std::string_view path, EnvSpec& env) {
+  static constexpr std::string_view kHint =
+      "use jupyter = true (the best UI the base can have), \"lab\", \"notebook\", \"server\" or false";
+  if (const auto* on = node.as_boolean()) {
+    env.jupyter = on->get();
+    return {};
+  }
+  const auto* text = node.as_string();
+  if (!text) return wrong_type(doc, node, path, "a boolean or a string", std::string(kHint));
+  for (JupyterUi ui : {JupyterUi::lab, JupyterUi::notebook, JupyterUi::server}) {
+    if (text->get() != to_string(ui)) continue;
+    env.jupyter = true;
+    env.jupyter_ui = ui;
+    return {};
+  }
+  return config_error(doc, node.source(), fmt::format("'{}' cannot be \"{}\"", path, abbreviate(text->get())),
+                      std::string(kHint));
+}
+
 Result<std::vector<std::string>> read_string_array(const Document& doc, const toml::node& node,
                                                    std::string_view path, const std::string& hint) {
   const auto* array = node.as_array();
@@ -713,7 +733,7 @@ Status read_env_entry(const Document& doc, const Entry& entry, const std::string
                           "for example: workdir = \"/workspace\"");
     state.workdir_node = &value;
   } else if (key == "jupyter") {
-    env.jupyter = DLENV_TRY(read_bool(doc, value, key_path, "use jupyter = true or jupyter = false (no quotes)"));
+    DLENV_TRY_VOID(read_jupyter(doc, value, key_path, env));
   } else if (key == "mounts") {
     state.mounts = DLENV_TRY(read_mounts(doc, value, key_path));
   } else if (key == "env") {

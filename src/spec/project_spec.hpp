@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -45,6 +46,19 @@ struct GpuRequest {
   std::vector<std::string> devices;
 };
 
+// The Jupyter front end an environment serves. best: the best the base can have (JupyterLab,
+// else the classic notebook, else the bare server).
+enum class JupyterUi { best, lab, notebook, server };
+inline constexpr std::string_view to_string(JupyterUi ui) {
+  switch (ui) {
+    case JupyterUi::lab: return "lab";
+    case JupyterUi::notebook: return "notebook";
+    case JupyterUi::server: return "server";
+    case JupyterUi::best: break;
+  }
+  return "best";
+}
+
 struct EnvSpec {
   std::string name;                                  // [a-z0-9][a-z0-9_.-]*
   std::string base;                                  // image reference, validated; empty: the resolver chooses
@@ -63,7 +77,8 @@ struct EnvSpec {
   std::string workdir = kDefaultWorkdir;             // where the project folder is mounted
   std::vector<MountSpec> mounts;                     // in file order
   std::map<std::string, std::string> env;            // extra environment variables
-  bool jupyter = true;                               // jupyter-server + ipykernel + debugpy
+  bool jupyter = true;                               // Jupyter (a UI, ipykernel, ipywidgets, debugpy)
+  JupyterUi jupyter_ui = JupyterUi::best;            // `jupyter = "lab" | "notebook" | "server"`
   bool ssh = true;                                   // [envs.X.ssh] enabled: an sshd as the user, key-only
   std::optional<std::filesystem::path> authorized_keys;  // [envs.X.ssh] authorized_keys (absolute); else ~/.ssh/*.pub
   SourceLocation where;                              // the table that defined it

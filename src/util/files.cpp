@@ -99,4 +99,20 @@ Status make_dirs(const std::filesystem::path& dir, mode_t mode, std::optional<st
   return {};
 }
 
+std::optional<int64_t> directory_bytes(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(dir, ec))) return std::nullopt;
+  int64_t total = 0;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec) && !it->is_symlink(entry_ec)) {
+      const auto size = it->file_size(entry_ec);
+      if (!entry_ec) total += static_cast<int64_t>(size);
+    }
+  }
+  return total;
+}
+
 }  // namespace dlenv

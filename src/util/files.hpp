@@ -20,4 +20,8 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
 Status make_dirs(const std::filesystem::path& dir, mode_t mode = 0755,
                  std::optional<std::pair<uid_t, gid_t>> owner = std::nullopt);
 
+// Bytes of the regular files under `dir` (symlinks not followed, unreadable parts skipped);
+// nullopt when `dir` is not a directory.
+std::optional<int64_t> directory_bytes(const std::filesystem::path& dir);
+
 }  // namespace dlenv

@@ -165,14 +165,47 @@ TYPED_TEST(BackendContract, DeployIsIdempotentAndTheLifecycleIsSeenByFindAndList
   EXPECT_TRUE(std::none_of(listed->begin(), listed->end(), [&](const backend::EnvView& v) { return v.container == first->container; }));
 }
 
-TYPED_TEST(BackendContract, AChangedPlanReplacesTheEnvironment) {
+// A running environment is replaced only with the user's word: refused (and left running as
+// it was) without it, asked when a question can be put, replaced when agreed.
+TYPED_TEST(BackendContract, AChangedPlanReplacesARunningEnvironmentOnlyWhenAllowed) {
   auto& backend = *this->backend;
   auto first = backend.deploy(this->prepare(), {});
   ASSERT_TRUE(first) << first.error().describe();
-  auto changed = backend.deploy(this->prepare("shm_size = \"1g\"\n"), {});
+  const auto changed_plan = this->prepare("shm_size = \"1g\"\n");
+  auto refused = backend.deploy(changed_plan, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_NE(refused.error().message.find("is running"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().hint.find("--recreate"), std::string::npos) << refused.error().hint;
+  auto kept = backend.find(this->ref());
+  ASSERT_TRUE(kept && kept->has_value());
+  EXPECT_EQ((*kept)->container_id, first->container_id);
+  EXPECT_EQ((*kept)->state, backend::EnvState::running);
+
+  std::vector<std::string> asked;
+  backend::DeployOptions declined;
+  declined.confirm_recreate = [&](const std::string& env, const std::vector<std::string>& changes) {
+    asked = changes;
+    return env.empty();  // "no"
+  };
+  EXPECT_FALSE(backend.deploy(changed_plan, declined));
+  EXPECT_FALSE(asked.empty()) << "the question names what changed";
+
+  auto changed = backend.deploy(changed_plan, {.recreate_running = true});
   ASSERT_TRUE(changed) << changed.error().describe();
   EXPECT_NE(changed->container_id, first->container_id);
   EXPECT_EQ(changed->state, backend::EnvState::running);
+}
+
+// A stopped environment has nothing running to lose: a changed plan replaces it.
+TYPED_TEST(BackendContract, AChangedPlanReplacesAStoppedEnvironment) {
+  auto& backend = *this->backend;
+  auto first = backend.deploy(this->prepare(), {});
+  ASSERT_TRUE(first) << first.error().describe();
+  ASSERT_TRUE(backend.stop(this->ref()));
+  auto changed = backend.deploy(this->prepare("shm_size = \"1g\"\n"), {});
+  ASSERT_TRUE(changed) << changed.error().describe();
+  EXPECT_NE(changed->container_id, first->container_id);
 }
 
 TYPED_TEST(BackendContract, ExecOfAStoppedEnvironmentFailsAndGpuInventoryNamesNoneHeld) {

@@ -367,9 +367,10 @@ def main(argv):
             check_equal(parsed.scheme, "http", "URL scheme")
             check_equal(parsed.hostname, "127.0.0.1", "URL host (published on loopback only)")
             check(parsed.port and 34000 <= parsed.port <= 34999, f"port {parsed.port} outside {PORT_RANGE}")
-            check_equal(parsed.path, "/dlenv/kernel/", "base_url")
+            # The URL opens the notebook UI under the server's base URL (bookworm: nbclassic's /tree).
+            check_equal(parsed.path, "/dlenv/kernel/tree", "the URL's path (base_url + the UI)")
             check(len(token) >= 32, f"token {token!r} is too short")
-            return {"port": parsed.port, "base": parsed.path, "token": token, "container": info["container"]}
+            return {"port": parsed.port, "base": "/dlenv/kernel/", "token": token, "container": info["container"]}
 
         server = results.run("up_json", up)
         if server is None:

@@ -49,8 +49,15 @@ framework = "torch>=2.6"
     auto pkg = dlenv({"exec", name, "--project", project.string(), "--", "dpkg-query", "-W", "-f", "${Version}", "python3-torch"});
     EXPECT_EQ(pkg.out.substr(0, package[name].size()), package[name]) << name << ": " << pkg.out;
     std::string url = e["jupyter"]["url"];
-    EXPECT_EQ(http_status(url.substr(0, url.find('?')) + "api/status", {"Authorization: token " + url.substr(url.find("token=") + 6)}), 200)
-        << e["name"];
+    EXPECT_EQ(http_status(jupyter_base(url) + "api/status", {"Authorization: token " + jupyter_token(url)}), 200) << name;
+    // Each release's best notebook UI, at the printed URL: the classic notebook's own server
+    // (bullseye), nbclassic (bookworm), JupyterLab (trixie); the server's root redirects there.
+    const std::string ui = name == "torch26" ? "lab" : "tree";
+    EXPECT_EQ(url.substr(0, url.find('?')), jupyter_base(url) + ui) << name;
+    EXPECT_EQ(http_status(url), 200) << url;
+    auto redirect = sh({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--max-time", "10", jupyter_base(url)});
+    EXPECT_EQ(redirect.out.substr(0, 4), "302 ") << name << ": " << redirect.out;
+    EXPECT_NE(redirect.out.find(jupyter_base(url) + ui), std::string::npos) << name << ": " << redirect.out;
   }
   EXPECT_EQ(ports.size(), 3u);
 }

@@ -58,7 +58,7 @@ TEST_F(ConcurrencyTest, EightConcurrentUpsOfDistinctEnvironmentsGetEightDistinct
     ports.insert(int(e["ports"]["jupyter"]));
     std::string url = e["jupyter"]["url"];
     std::string token = url.substr(url.find("token=") + 6);
-    EXPECT_EQ(http_status(url.substr(0, url.find('?')) + "api/status", {"Authorization: token " + token}), 200);
+    EXPECT_EQ(http_status(jupyter_base(url) + "api/status", {"Authorization: token " + token}), 200);
   }
   EXPECT_EQ(ports.size(), 8u);
   EXPECT_EQ(ls().size(), 8u);

@@ -124,7 +124,7 @@ TEST_F(HardeningTest, RmWaitsForARunningUpInsteadOfFailingWithEngineText) {
   up();
   write_project(std::string(kPlain) + "shm_size = \"1g\"\n");  // the next up re-creates the container
   Outcome up_result, rm_result;
-  std::thread racing_up([&] { up_result = dlenv({"up", "--project", project.string()}); });
+  std::thread racing_up([&] { up_result = dlenv({"up", "--recreate", "--project", project.string()}); });
   rm_result = dlenv({"rm", "plain", "--project", project.string()});
   racing_up.join();
   EXPECT_EQ(rm_result.code, 0) << rm_result.err;

@@ -87,6 +87,18 @@ inline Account ordinary_user() {
   return pw ? Account{pw->pw_uid, pw->pw_gid} : Account{};
 }
 
+// The server's base URL ("http://127.0.0.1:P/dlenv/ENV/") from a printed Jupyter URL, which
+// opens the UI ("BASE/lab?token=...", "BASE/tree?token=...").
+inline std::string jupyter_base(const std::string& url) {
+  std::string base = url.substr(0, url.find('?'));
+  for (std::string_view ui : {"lab", "tree"})
+    if (base.ends_with(std::string("/") + std::string(ui))) base.resize(base.size() - ui.size());
+  return base;
+}
+
+// The token of a printed Jupyter URL.
+inline std::string jupyter_token(const std::string& url) { return url.substr(url.find("token=") + 6); }
+
 class DlenvTest : public ::testing::Test {
  protected:
   fs::path root;       // everything this test makes on the host

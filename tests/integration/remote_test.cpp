@@ -114,7 +114,7 @@ TEST_F(RemoteTest, RemoteUpThenATunnelServesJupyterAndSshHereAndSurvivesADrop) {
   }
   ASSERT_FALSE(url.empty()) << read_text(out) << read_text(err);
   std::string token = url.substr(url.find("token=") + 6);
-  std::string status_url = url.substr(0, url.find('?')) + "api/status";
+  std::string status_url = jupyter_base(url) + "api/status";
   EXPECT_EQ(http_status(status_url, {"Authorization: token " + token}), 200) << url;
   EXPECT_NE(url.find("127.0.0.1"), std::string::npos);
   auto printed = read_text(out);

@@ -17,7 +17,7 @@ MY_VAR = "42"
 
 std::string api_status(const json& env) {
   std::string url = env["jupyter"]["url"];
-  return url.substr(0, url.find('?')) + "api/status";
+  return jupyter_base(url) + "api/status";
 }
 
 std::string token_of(const json& env) {
@@ -162,6 +162,29 @@ TEST_F(UpTest, DownThenUpKeepsThePorts) {
   EXPECT_EQ(http_status(api_status(second), {"Authorization: token " + token_of(second)}), 200);
 }
 
+// A changed dlenv.toml does not silently end running kernels: without a terminal to ask on,
+// `up` refuses, names what changed and leaves the container running; --recreate replaces it.
+TEST_F(UpTest, ReCreatingARunningEnvironmentNeedsRecreate) {
+  write_project(kDemo);
+  auto first = up().at(0);
+  write_project(std::string(kDemo) + "ADDED = \"yes\"\n");  // into kDemo's last table, [envs.demo.env]
+  auto refused = dlenv({"up", "--project", project.string()});
+  EXPECT_EQ(refused.code, 8) << refused.err;  // conflict
+  EXPECT_NE(refused.err.find("'demo' is running and the container's settings"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("ends its running kernels"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("dlenv up --recreate demo"), std::string::npos) << refused.err;
+  auto kept = ls().at(0);
+  EXPECT_EQ(kept["container_id"], first["container_id"]);
+  EXPECT_EQ(kept["state"], "running");
+  auto replaced = dlenv({"up", "--recreate", "--json", "--project", project.string()});
+  ASSERT_EQ(replaced.code, 0) << replaced.err;
+  auto second = json::parse(replaced.out);
+  EXPECT_NE(second["container_id"], first["container_id"]);
+  EXPECT_EQ(second["ports"], first["ports"]);
+  auto added = dlenv({"exec", "demo", "--project", project.string(), "--", "printenv", "ADDED"});
+  EXPECT_EQ(added.out, "yes\n") << added.err;
+}
+
 TEST_F(UpTest, RmLeavesNoContainerButKeepsProjectFilesAndCaches) {
   write_project(kDemo);
   auto e = up().at(0);
@@ -174,6 +197,32 @@ TEST_F(UpTest, RmLeavesNoContainerButKeepsProjectFilesAndCaches) {
   EXPECT_EQ(read_text(project / "notes.txt"), "kept\n");
   EXPECT_EQ(read_text(cache / "pip" / "marker"), "c\n");
   EXPECT_EQ(dlenv({"url", "demo", "--project", project.string()}).code, 7);  // not_found
+}
+
+// The home outlives the container: what an editor or `pip install --user` puts in ~ is there
+// after rm + up (a new container), `ls` says where and how big, and rm --purge removes it.
+TEST_F(UpTest, TheHomeSurvivesRmAndUpAndGoesWithPurge) {
+  write_project(kDemo);
+  auto first = up().at(0);
+  auto w = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c",
+                  "mkdir -p ~/.vscode-server && head -c 100000 /dev/zero > ~/.vscode-server/blob && echo hi > ~/kept"});
+  ASSERT_EQ(w.code, 0) << w.err;
+  auto listed = ls().at(0);
+  ASSERT_TRUE(listed["home"].is_object()) << listed.dump();
+  const fs::path kept_home = listed["home"]["path"].get<std::string>();
+  EXPECT_EQ(kept_home.parent_path(), home / "homes");
+  EXPECT_GE(listed["home"]["bytes"].get<int64_t>(), 100000);
+  auto table = dlenv({"ls"});
+  EXPECT_NE(table.out.find("HOME"), std::string::npos) << table.out;
+
+  ASSERT_EQ(dlenv({"rm", "demo", "--project", project.string()}).code, 0);
+  auto second = up().at(0);
+  EXPECT_NE(second["container_id"], first["container_id"]);
+  auto r = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "cat ~/kept; wc -c < ~/.vscode-server/blob"});
+  EXPECT_EQ(r.out, "hi\n100000\n") << r.err;
+
+  ASSERT_EQ(dlenv({"rm", "--purge", "demo", "--project", project.string()}).code, 0);
+  EXPECT_FALSE(fs::exists(kept_home));
 }
 
 TEST_F(UpTest, LsRebuildsTheSameViewAfterTheDatabaseIsDeleted) {

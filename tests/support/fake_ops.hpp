@@ -57,6 +57,7 @@ class FakeOpsTest : public ::testing::Test {
   Result<std::vector<ops::EnvView>> try_up(std::vector<std::string> envs = {}, bool trust = false) {
     ops::UpOptions options{root / "project", std::move(envs)};
     options.trust = trust;
+    options.recreate = recreate;
     return ops::up(*ctx, options);
   }
   // `up` that must succeed.
@@ -66,6 +67,7 @@ class FakeOpsTest : public ::testing::Test {
     return r ? *r : std::vector<ops::EnvView>{};
   }
 
+  bool recreate = false;  // what `up --recreate` says
   ScratchDir scratch;
   std::filesystem::path root;
   host::HostFacts host;

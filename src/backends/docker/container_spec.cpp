@@ -30,16 +30,22 @@ engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<st
   return spec;
 }
 
-bool container_matches(const engine::ContainerInfo& c, const plan::EnvPlan& plan, const std::string& image_id,
-             const std::map<std::string, int>& ports) {
-  if (c.image_id != image_id) return false;
+std::vector<std::string> container_differences(const engine::ContainerInfo& c, const plan::EnvPlan& plan,
+                                               const std::string& image_id, const std::map<std::string, int>& ports) {
+  std::vector<std::string> out;
+  if (c.image != plan.run.image)
+    out.push_back(fmt::format("the image ({} -> {})", c.image, plan.run.image));
+  else if (c.image_id != image_id)
+    out.push_back(fmt::format("the image {} was rebuilt", plan.run.image));
   auto hash = c.labels.find(plan::label::spec_hash);
-  if (hash == c.labels.end() || hash->second != plan.spec_hash) return false;
+  if (hash == c.labels.end() || hash->second != plan.spec_hash)
+    out.push_back("the container's settings (environment variables, mounts, GPUs, limits or services)");
   for (const auto& [service, port] : ports) {
     auto it = c.labels.find(plan::label::port_prefix + service);
-    if (it == c.labels.end() || it->second != std::to_string(port)) return false;
+    if (it == c.labels.end() || it->second != std::to_string(port))
+      out.push_back(fmt::format("the {} port ({} -> {})", service, it == c.labels.end() ? "none" : it->second, port));
   }
-  return true;
+  return out;
 }
 
 }  // namespace dlenv::docker

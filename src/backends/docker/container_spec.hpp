@@ -2,6 +2,7 @@
 // The engine's container for a run plan, and whether an existing container still is it.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "backends/docker/gpu_placement.hpp"
 #include "engine/types.hpp"
@@ -14,8 +15,9 @@ namespace dlenv::docker {
 engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<std::string, int>& ports,
                                      const GpuPlacement& gpus, const std::string& network_id);
 
-// True when the existing container was made from this plan, image and ports.
-bool container_matches(const engine::ContainerInfo& container, const plan::EnvPlan& plan, const std::string& image_id,
-                       const std::map<std::string, int>& ports);
+// What differs between the existing container and this plan, image and ports, in words for
+// the user ("the image (... -> ...)"); empty when the container still is the plan's.
+std::vector<std::string> container_differences(const engine::ContainerInfo& container, const plan::EnvPlan& plan,
+                                               const std::string& image_id, const std::map<std::string, int>& ports);
 
 }  // namespace dlenv::docker

@@ -50,7 +50,7 @@ EnvView view_of_container(const engine::ContainerInfo& c, const host::HostFacts&
   if (!base_url.empty() && v.ports.count("jupyter")) {
     std::optional<std::string> token;
     if (v.owned) token = backend::read_jupyter_token(host.paths.secrets_dir() / c.name);
-    v.jupyter_url = backend::jupyter_url(v.ports["jupyter"], base_url, token);
+    v.jupyter_url = backend::jupyter_url(v.ports["jupyter"], base_url, label_or(c.labels, plan::label::jupyter_ui_path), token);
   }
   return v;
 }

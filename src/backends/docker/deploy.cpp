@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backend/ownership.hpp"
+#include "backend/recreate_guard.hpp"
 #include "backend/secrets.hpp"
 #include "backend/ssh_keys.hpp"
 #include "backends/docker/container_spec.hpp"
@@ -97,7 +98,7 @@ class Deployment {
     if (env_.jupyter) token_ = DLENV_TRY(backend::ensure_jupyter_token(plan_.run.secrets_dir, user));
     if (env_.ssh) DLENV_TRY_VOID(backend::prepare_ssh_keys(user, env_, plan_.run.secrets_dir));
     for (const auto& m : plan_.run.mounts)
-      if (m.create) DLENV_TRY_VOID(make_dirs(m.source, 0755, backend::owner_of(user)));
+      if (m.create) DLENV_TRY_VOID(make_dirs(m.source, m.source == plan_.run.home_dir ? 0700 : 0755, backend::owner_of(user)));
     return {};
   }
 
@@ -138,7 +139,9 @@ class Deployment {
   // The container as this plan, image and ports want it: the existing one, or a new one.
   Result<engine::ContainerInfo> current_container(const std::map<std::string, int>& ports) {
     auto existing = DLENV_TRY(engine_.inspect_container(name_));
-    if (existing && !container_matches(*existing, plan_, image_id_, ports)) {
+    const auto changes = existing ? container_differences(*existing, plan_, image_id_, ports) : std::vector<std::string>{};
+    if (existing && !changes.empty()) {
+      if (existing->running()) DLENV_TRY_VOID(backend::allow_recreate(env_.name, changes, options_));
       b_.progress_.phase(env_.name, "re-creating the container (its settings changed)");
       DLENV_TRY_VOID(engine_.remove_container(name_, true));
       existing.reset();

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/recreate_guard.hpp"
 #include "plan/env_plan.hpp"
 
 namespace dlenv::fake {
@@ -67,7 +68,7 @@ int FakeBackend::lease_port(const std::string& container, const std::string& ser
   return mine[service] = port;
 }
 
-Result<EnvView> FakeBackend::deploy(const backend::PreparedEnv& prepared, const backend::DeployOptions&) {
+Result<EnvView> FakeBackend::deploy(const backend::PreparedEnv& prepared, const backend::DeployOptions& options) {
   DLENV_TRY_VOID(require_reachable());
   if (fail_deploy) return fail(Error(*fail_deploy));
   deployed.push_back(prepared);
@@ -76,6 +77,8 @@ Result<EnvView> FakeBackend::deploy(const backend::PreparedEnv& prepared, const 
     if (!images.count(layer.tag)) images[layer.tag] = fmt::format("sha256:fake{}", next_id_++);
   auto& view = envs[run.container_name];
   const bool same = spec_hash_[run.container_name] == prepared.plan.spec_hash && !view.container_id.empty();
+  if (!same && !view.container_id.empty() && view.state == EnvState::running)
+    DLENV_TRY_VOID(backend::allow_recreate(prepared.env.name, {"the container's settings"}, options));
   if (!same) view.container_id = fmt::format("fake{}", next_id_++);
   spec_hash_[run.container_name] = prepared.plan.spec_hash;
   view.name = prepared.env.name;

@@ -32,7 +32,7 @@ void add_rm_command(CLI::App& app, Common& common) {
   auto* rm = app.add_subcommand(
       "rm", "remove an environment's container and release its ports (caches, project files, images and its SSH host key stay)");
   rm->add_option("env", args->env, "environment name, or its container name (dlenv-NAME-XXXXXXXX) when the project is gone");
-  rm->add_flag("--purge", args->options.purge, "also remove its secrets (Jupyter token, SSH host key) and lock file");
+  rm->add_flag("--purge", args->options.purge, "also remove its home (kept across rm/up), secrets (Jupyter token, SSH host key) and lock file");
   rm->add_flag("--all-incomplete", args->all_incomplete, "remove every environment whose 'up' never created its container");
   add_project(rm, common);
   add_json(rm, common);

@@ -13,13 +13,16 @@
 namespace dlenv::ops {
 namespace {
 
-// Removes what dlenv keeps of the environment on the host (secrets, lock file).
+// Removes what dlenv keeps of the environment on the host (secrets, its home, lock file).
 Status purge_host_state(Context& ctx, const std::string& container, FileLock& lock) {
-  std::error_code ec;
-  std::filesystem::remove_all(ctx.host().paths.secrets_dir() / container, ec);
-  if (ec)
-    return fail(ErrorCode::io, fmt::format("cannot remove the secrets of {}: {}", container, ec.message()),
-                fmt::format("remove {} by hand", (ctx.host().paths.secrets_dir() / container).string()));
+  const auto& paths = ctx.host().paths;
+  for (const auto& [what, dir] : {std::pair{"secrets", paths.secrets_dir() / container}, std::pair{"home", paths.homes_dir() / container}}) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec)
+      return fail(ErrorCode::io, fmt::format("cannot remove the {} of {}: {}", what, container, ec.message()),
+                  fmt::format("remove {} by hand", dir.string()));
+  }
   lock.remove_file();
   return {};
 }

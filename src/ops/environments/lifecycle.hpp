@@ -1,7 +1,7 @@
 #pragma once
-// Stopping and removing environments. Caches, project files and images stay; secrets (the
-// Jupyter token, the SSH host key) stay too unless purged, so a later `up` of the same
-// environment keeps its host key. Both take the environment's lock: an `up` of it that is
+// Stopping and removing environments. Caches, project files and images stay; the home and the
+// secrets (the Jupyter token, the SSH host key) stay too unless purged, so a later `up` of the
+// same environment keeps its files in ~ and its host key. Both take the environment's lock: an `up` of it that is
 // running finishes first (and one that starts meanwhile waits).
 #include <filesystem>
 #include <string>
@@ -13,7 +13,7 @@
 namespace dlenv::ops {
 
 struct RmOptions {
-  bool purge = false;  // also its secrets and lock file: nothing of it is left
+  bool purge = false;  // also its home, secrets and lock file: nothing of it is left
 };
 
 // Stops the container; its ports stay leased, so the next `up` gets them again.

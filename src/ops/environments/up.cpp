@@ -42,7 +42,9 @@ Result<EnvView> up_one(Context& ctx, const spec::ProjectSpec& project, const spe
   // One `up` of this environment at a time: a second waits and then finds it running.
   auto env_lock = DLENV_TRY(backend::lock_named(ctx.host(), prepared.plan.run.container_name));
   DLENV_TRY_VOID(check_interrupt());
-  return backend.deploy(prepared, {.ready_timeout = options.ready_timeout});
+  return backend.deploy(prepared, {.ready_timeout = options.ready_timeout,
+                                   .recreate_running = options.recreate,
+                                   .confirm_recreate = options.confirm_recreate});
 }
 
 }  // namespace

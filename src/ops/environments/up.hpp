@@ -4,6 +4,7 @@
 // nothing and returns the same view.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct UpOptions {
   std::vector<std::string> envs;   // empty: every environment of the project
   std::chrono::seconds ready_timeout{300};
   bool trust = false;              // accept (and record) the project's sensitive mounts (ops/mount_policy.hpp)
+  bool recreate = false;           // re-create a running environment whose settings changed (its kernels end)
+  // Asked otherwise, with the changes in words; unset: such an environment is refused and left running.
+  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate;
 };
 
 Result<std::vector<EnvView>> up(Context& ctx, const UpOptions& options);

@@ -54,7 +54,9 @@ class OpsExportTest : public ::testing::Test {
   }
   void write_project(const std::string& toml) { std::ofstream(project / "dlenv.toml") << toml; }
   ops::EnvView up() {
-    auto r = ops::up(*ctx, {project, {}});
+    ops::UpOptions options{project, {}};
+    options.recreate = true;  // the tests change the project between ups
+    auto r = ops::up(*ctx, options);
     EXPECT_TRUE(r) << (r ? "" : r.error().describe());
     return r && !r->empty() ? r->front() : ops::EnvView{};
   }

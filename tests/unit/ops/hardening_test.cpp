@@ -29,6 +29,7 @@ class OpsHardeningTest : public dlenv::testing::FakeOpsTest {
     host.paths.data_dir = root / "home" / ".local" / "share" / "dlenv";
     // An ordinary user: a root container user would also refuse anything holding the socket.
     use({1000, 1000, "tester", root / "home", false});
+    recreate = true;  // the tests change mounts between ups of a running environment
   }
   void write_project(const std::string& mounts) {
     FakeOpsTest::write_project("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n[envs.demo.ssh]\nenabled = false\n"

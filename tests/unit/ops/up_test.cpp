@@ -81,6 +81,11 @@ TEST_F(OpsUpTest, ChangedSettingsReCreateTheContainerOnTheSamePort) {
   write_project(kOne);
   auto first = up().at(0);
   write_project(std::string(kOne) + "[envs.demo.env]\nX = \"1\"\n");
+  auto refused = try_up();  // running: only with the user's word
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_EQ(engine.count_calls("create_container"), 1u);
+  recreate = true;
   auto second = up().at(0);
   EXPECT_EQ(engine.count_calls("create_container"), 2u);
   EXPECT_NE(first.container_id, second.container_id);

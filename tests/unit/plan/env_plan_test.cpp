@@ -206,6 +206,15 @@ TEST(EnvPlan, MountsProjectCachesAndSecrets) {
   EXPECT_EQ(find("/dlenv/cache/torch")->source, "/home/ada/.cache/torch");
   ASSERT_NE(find("/run/dlenv/secrets"), p.run.mounts.end());
   EXPECT_TRUE(find("/run/dlenv/secrets")->read_only);
+  // The home is the environment's own, kept on the host beside its secrets, made when missing.
+  const std::string home = p.build.layers.back().user.home;
+  ASSERT_NE(find(home), p.run.mounts.end()) << home;
+  EXPECT_EQ(find(home)->source, p.run.home_dir);
+  EXPECT_TRUE(find(home)->create);
+  EXPECT_FALSE(find(home)->read_only);
+  EXPECT_EQ(std::filesystem::path(p.run.home_dir).filename(), p.run.container_name);
+  EXPECT_EQ(std::filesystem::path(p.run.home_dir).parent_path(), sample_host().paths.homes_dir());
+  EXPECT_TRUE(has_env(p.run, "HOME=" + home));
   EXPECT_TRUE(has_env(p.run, "PIP_CACHE_DIR=/dlenv/cache/pip"));
   EXPECT_TRUE(has_env(p.run, "HF_HOME=/dlenv/cache/huggingface"));
   EXPECT_TRUE(has_env(p.run, "TORCH_HOME=/dlenv/cache/torch"));
@@ -316,4 +325,65 @@ TEST(EnvPlan, GpusAreRecordedByUuidAndChangeTheSpecHash) {
   EXPECT_EQ(with.run.labels.at(plan::label::gpus), gpu.uuid);
   EXPECT_FALSE(without.run.labels.count(plan::label::gpus));
   EXPECT_NE(with.spec_hash, without.spec_hash);
+}
+
+// --- the Jupyter front end ---
+
+namespace {
+
+plan::EnvPlan make_on(const std::string& base, spec::JupyterUi ui) {
+  auto p = sample_project();
+  p.envs[0].base = base;
+  p.envs[0].jupyter_ui = ui;
+  return make(p);
+}
+
+}  // namespace
+
+TEST(EnvPlan, TheBestJupyterUiIsWhatTheDebianReleasePackages) {
+  struct Case {
+    const char* base;
+    spec::JupyterUi ui;
+    const char* path;
+  };
+  for (const Case& c : {Case{"dlenv/debian:bullseye", spec::JupyterUi::notebook, "tree"},
+                        Case{"dlenv/debian:bookworm", spec::JupyterUi::notebook, "tree"},
+                        Case{"debian:12-slim", spec::JupyterUi::notebook, "tree"},
+                        Case{"dlenv/debian:trixie", spec::JupyterUi::lab, "lab"}}) {
+    auto p = make_on(c.base, spec::JupyterUi::best);
+    EXPECT_EQ(p.build.layers[0].jupyter_ui, c.ui) << c.base;
+    EXPECT_EQ(p.run.jupyter_ui_path, c.path) << c.base;
+    EXPECT_EQ(p.run.labels.at(plan::label::jupyter_ui_path), c.path) << c.base;
+  }
+}
+
+TEST(EnvPlan, AnUnknownBaseLeavesTheUiToTheBuildAndItsUrlToTheRootsRedirect) {
+  auto p = make_on("registry.example.com/team/base:1", spec::JupyterUi::best);
+  EXPECT_EQ(p.build.layers[0].jupyter_ui, spec::JupyterUi::best);
+  EXPECT_TRUE(p.run.jupyter_ui_path.empty());
+  EXPECT_FALSE(p.run.labels.contains(plan::label::jupyter_ui_path));
+}
+
+TEST(EnvPlan, JupyterFromPipBesideAFrameworkIsJupyterLab) {
+  auto p = make_resolved(torch_on_cuda());
+  EXPECT_EQ(p.build.layers[0].jupyter_ui, spec::JupyterUi::lab);
+  EXPECT_EQ(p.run.jupyter_ui_path, "lab");
+}
+
+TEST(EnvPlan, AChosenUiChangesTheSystemLayer) {
+  auto server = make_on("dlenv/debian:trixie", spec::JupyterUi::server);
+  auto lab = make_on("dlenv/debian:trixie", spec::JupyterUi::lab);
+  EXPECT_NE(server.build.layers[0].tag, lab.build.layers[0].tag);
+  EXPECT_TRUE(server.run.jupyter_ui_path.empty());
+}
+
+TEST(EnvPlan, JupyterLabOnAReleaseWithoutItIsRefusedWithTheWayOut) {
+  auto p = sample_project();
+  p.envs[0].base = "dlenv/debian:bookworm";
+  p.envs[0].jupyter_ui = spec::JupyterUi::lab;
+  auto r = plan::make_env_plan(p, p.envs[0], sample_host(), plan::inputs_for_base(p.envs[0], kBaseId));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::config);
+  EXPECT_NE(r.error().message.find("JupyterLab is not packaged for Debian bookworm"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().hint.find("jupyter = \"notebook\""), std::string::npos) << r.error().hint;
 }

@@ -135,7 +135,7 @@ TEST(RenderSystemLayer, ConfigsUseDlenvsPathsAndPortsFromOnePlace) {
   EXPECT_NE(sshd->content.find("Port " + std::to_string(plan::kSshContainerPort) + "\n"), std::string::npos);
   EXPECT_NE(sshd->content.find(std::string("HostKey ") + plan::kSecretsMountPoint + "/" + plan::kSshHostKeyFile + "\n"),
             std::string::npos);
-  EXPECT_NE(jupyter->content.find("c.ServerApp.port = " + std::to_string(plan::kJupyterContainerPort) + "\n"), std::string::npos);
+  EXPECT_NE(jupyter->content.find("_app.port = " + std::to_string(plan::kJupyterContainerPort) + "\n"), std::string::npos);
   EXPECT_NE(jupyter->content.find(std::string(plan::kSecretsMountPoint) + "/" + plan::kJupyterTokenFile), std::string::npos);
   for (const auto& f : ctx.files) EXPECT_EQ(f.content.find("@SECRETS@"), std::string::npos) << f.path;
 }

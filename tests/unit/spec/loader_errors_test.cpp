@@ -70,9 +70,11 @@ apt = "git"
   expect_config_error(parse_virtual("[envs.demo]\nbase = 3\n"),
                       kAt + "2:8: 'envs.demo.base' must be a string, not an integer",
                       "for example: base = \"dlenv/debian:bookworm\"");
+  const std::string jupyter_hint = "use jupyter = true (the best UI the base can have), \"lab\", \"notebook\", \"server\" or false";
   expect_config_error(parse_virtual("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\njupyter = \"yes\"\n"),
-                      kAt + "3:11: 'envs.demo.jupyter' must be a boolean, not a string",
-                      "use jupyter = true or jupyter = false (no quotes)");
+                      kAt + "3:11: 'envs.demo.jupyter' cannot be \"yes\"", jupyter_hint);
+  expect_config_error(parse_virtual("[envs.demo]\nbase = \"dlenv/debian:bookworm\"\njupyter = 1\n"),
+                      kAt + "3:11: 'envs.demo.jupyter' must be a boolean or a string, not an integer", jupyter_hint);
 }
 
 TEST(SpecErrors, ArrayItemOfWrongTypeIsPointedAt) {

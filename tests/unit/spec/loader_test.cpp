@@ -1,6 +1,8 @@
 // Reading valid project files: every key, defaults, naming, path resolution, ordering, finding.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "ci.hpp"
 
 #include "spec/loader.hpp"
@@ -84,8 +86,21 @@ TEST(SpecLoader, AppliesDefaults) {
   EXPECT_EQ(env.shm_size, int64_t{2} * 1024 * 1024 * 1024);
   EXPECT_EQ(env.workdir, "/workspace");
   EXPECT_TRUE(env.jupyter);
+  EXPECT_EQ(env.jupyter_ui, JupyterUi::best);
   EXPECT_TRUE(env.mounts.empty());
   EXPECT_TRUE(env.env.empty());
+}
+
+TEST(SpecLoader, JupyterNamesItsFrontEndOrTurnsItOff) {
+  const std::string head = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n";
+  for (auto [text, on, ui] : {std::tuple{"true", true, JupyterUi::best}, std::tuple{"false", false, JupyterUi::best},
+                              std::tuple{"\"lab\"", true, JupyterUi::lab}, std::tuple{"\"notebook\"", true, JupyterUi::notebook},
+                              std::tuple{"\"server\"", true, JupyterUi::server}}) {
+    auto project = parse_virtual(head + "jupyter = " + text + "\n");
+    ASSERT_TRUE(project.has_value()) << project.error().describe();
+    EXPECT_EQ(project->envs[0].jupyter, on) << text;
+    EXPECT_EQ(project->envs[0].jupyter_ui, ui) << text;
+  }
 }
 
 TEST(SpecLoader, ShmSizeAcceptsBytesAndUnits) {

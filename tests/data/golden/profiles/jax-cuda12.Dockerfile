@@ -5,7 +5,7 @@ LABEL dlenv.managed="1" dlenv.layer="system" dlenv.content-hash="<hash>"
 ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 USER 0:0
 COPY dlenv-install-system /usr/local/lib/dlenv/install-system
-RUN DLENV_APT='' DLENV_JUPYTER=1 sh /usr/local/lib/dlenv/install-system
+RUN DLENV_APT='' DLENV_JUPYTER=1 DLENV_JUPYTER_UI=lab sh /usr/local/lib/dlenv/install-system
 COPY dlenv-entrypoint /usr/local/bin/dlenv-entrypoint
 COPY jupyter_server_config.py /etc/dlenv/jupyter_server_config.py
 COPY sshd_config /etc/dlenv/sshd_config
