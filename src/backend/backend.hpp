@@ -40,7 +40,7 @@ struct DeployOptions {
   // `confirm_recreate` (when set) is asked with the changes in words; else deploy refuses
   // (ErrorCode::conflict) and the running container is left as it was.
   bool recreate_running = false;
-  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate;
+  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate{};
 };
 
 // A command inside an environment, as its user, in its workdir.

@@ -22,8 +22,8 @@ std::string mount_field(std::string_view key, std::string_view value) {
   return quoted + "\"";
 }
 
-std::string mount_string(std::string_view source, std::string_view target, bool read_only) {
-  std::string s = fmt::format("{},{},type=bind", mount_field("source", source), mount_field("target", target));
+std::string mount_string(std::string_view source, std::string_view target, bool read_only, bool volume = false) {
+  std::string s = fmt::format("{},{},type={}", mount_field("source", source), mount_field("target", target), volume ? "volume" : "bind");
   if (read_only) s += ",readonly";
   return s;
 }
@@ -44,16 +44,21 @@ std::string devcontainer_json(const DevcontainerInputs& in) {
       "{} for env '{}' (image {}, user {}); 'dlenv export devcontainer {}' rewrites it, edits are lost",
       kDevcontainerMarker, in.env_name, in.image, in.user, in.env_name);
   doc["name"] = fmt::format("dlenv {}", in.env_name);
-  doc["image"] = in.image;
-  // The image's user layer already has the host user's uid:gid and HOME: no UID rewrite.
+  if (in.build_dir.empty()) {
+    doc["image"] = in.image;
+  } else {
+    doc["build"] = {{"dockerfile", in.build_dir + "/Dockerfile"}, {"context", in.build_dir}};
+  }
+  // The image's user layer has the exporting user's uid:gid and HOME: the same user needs no
+  // rewrite; on a teammate's machine the editor gives that user the local uid.
   doc["containerUser"] = in.user_name;
   doc["remoteUser"] = in.user_name;
-  doc["updateRemoteUserUID"] = false;
+  doc["updateRemoteUserUID"] = !in.build_dir.empty();
   doc["workspaceFolder"] = in.workspace_folder;
   doc["workspaceMount"] = mount_string("${localWorkspaceFolder}", in.workspace_folder, false);
 
   ordered_json mounts = ordered_json::array();
-  for (const auto& m : in.mounts) mounts.push_back(mount_string(m.source, m.target, m.read_only));
+  for (const auto& m : in.mounts) mounts.push_back(mount_string(m.source, m.target, m.read_only, m.volume));
   doc["mounts"] = std::move(mounts);
 
   ordered_json env = ordered_json::object();

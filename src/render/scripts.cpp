@@ -18,6 +18,7 @@ std::string with_dlenv_paths(std::string text) {
       {"@TOKEN@", plan::kJupyterTokenFile},
       {"@SSH_PORT@", std::to_string(plan::kSshContainerPort)},
       {"@JUPYTER_PORT@", std::to_string(plan::kJupyterContainerPort)},
+      {"@CACHE_ROOT@", spec::kCacheMountRoot},
   };
   for (const auto& [placeholder, value] : values) text = replace_all(std::move(text), placeholder, value);
   return text;
@@ -175,7 +176,7 @@ fi
 }
 
 std::string add_user_script() {
-  return R"SH(#!/bin/sh
+  return with_dlenv_paths(R"SH(#!/bin/sh
 # dlenv: add-user UID GID NAME HOME. Makes NAME a real user with a writable HOME and no sudo.
 set -eu
 uid=$1 gid=$2 name=$3 home=$4
@@ -203,7 +204,14 @@ fi
 mkdir -p "$home/.local/share/jupyter" "$home/.cache"
 chown -R "$uid:$gid" "$home"
 chmod 0755 "$home"
-)SH";
+# The caches' mount points: dlenv mounts the user's cache folders there; a devcontainer built
+# elsewhere mounts fresh volumes, which start as these folders are (writable by whoever the
+# editor makes the user).
+for cache in pip huggingface torch; do
+  mkdir -p "@CACHE_ROOT@/$cache"
+  chmod 1777 "@CACHE_ROOT@/$cache"
+done
+)SH");
 }
 
 std::string entrypoint_script() {
@@ -211,7 +219,10 @@ std::string entrypoint_script() {
 # dlenv-entrypoint: runs as the user. With arguments, runs them; else starts Jupyter in the
 # foreground when it is on, or waits.
 set -eu
-# HOME is the environment's kept home (a host folder, empty on the first start).
+# HOME is the environment's kept home (a host folder, empty on the first start): it gets the
+# release's shell defaults once (Debian's .profile puts ~/.local/bin, where `pip install --user`
+# puts scripts, on PATH).
+if [ ! -e "$HOME/.profile" ] && [ -d /etc/skel ]; then cp -Rn /etc/skel/. "$HOME/" 2>/dev/null || true; fi
 mkdir -p "$HOME/.local/share/jupyter" "$HOME/.cache" 2>/dev/null || true
 cd "${DLENV_WORKDIR:-$HOME}" 2>/dev/null || cd "$HOME"
 if [ "$#" -gt 0 ]; then
@@ -302,8 +313,13 @@ import os
 
 c = get_config()  # noqa: F821
 
-with open("@SECRETS@/@TOKEN@", encoding="ascii") as token_file:
-    _token = token_file.read().strip()
+# No token file (a devcontainer built on a teammate's machine, without dlenv's secrets): the
+# server makes a random token of its own and prints it in its log.
+try:
+    with open("@SECRETS@/@TOKEN@", encoding="ascii") as token_file:
+        _token = token_file.read().strip()
+except FileNotFoundError:
+    _token = None
 try:
     with open("/etc/dlenv/jupyter-ui", encoding="ascii") as ui_file:
         _ui = ui_file.read().strip()
@@ -317,7 +333,9 @@ except Exception:
 # The classic notebook's own server (Debian bullseye) is NotebookApp; everything else runs on
 # Jupyter Server (nbclassic's extension is also called NotebookApp: it must get no settings).
 _app = c.NotebookApp if _ui == "notebook" else c.ServerApp
-if _ui != "notebook" and _major >= 2:
+if _token is None:
+    pass
+elif _ui != "notebook" and _major >= 2:
     c.IdentityProvider.token = _token
 else:
     _app.token = _token

@@ -19,23 +19,13 @@ cli_dir=${DLENV_NPM_CACHE:-$repo/.cache}/devcontainers-cli
 devcontainer=$cli_dir/node_modules/.bin/devcontainer
 cli_version=${DLENV_DEVCONTAINER_CLI_VERSION:-0.89.0}  # the version this test was written against (needs Node >= 20)
 
-in_ci() { [ -n "${CI:-}" ] && [ "${CI:-}" != "false" ] && [ "${CI:-}" != "0" ]; }
-skip() {
-  if in_ci; then echo "FAIL: $* (CI=true: not skipped)"; echo "0 passed, 1 failed"; exit 1; fi
-  echo "SKIP: $*"
-  exit 77
-}
+# shellcheck source=lib.sh
+. "$repo/tests/e2e/lib.sh"
 
 [ -x "$dlenv" ] || { echo "FAIL: $dlenv is not an executable"; echo "0 passed, 1 failed"; exit 1; }
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || skip "no container engine answers (docker info)"
 
-if [ ! -x "$devcontainer" ]; then
-  command -v npm >/dev/null 2>&1 || skip "npm is not installed and $devcontainer is missing (apt-get install nodejs npm)"
-  echo "installing @devcontainers/cli@$cli_version into $cli_dir"
-  mkdir -p "$cli_dir"
-  npm install --prefix "$cli_dir" --no-audit --no-fund "@devcontainers/cli@$cli_version" >"$cli_dir.install.log" 2>&1 ||
-    skip "npm install @devcontainers/cli failed (no registry?): $(tail -n 3 "$cli_dir.install.log")"
-fi
+[ -x "$devcontainer" ] || npm_package "$cli_dir" "@devcontainers/cli@$cli_version"
 echo "using $("$devcontainer" --version 2>/dev/null | tail -n 1) ($devcontainer)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dlenv-e2e-devcontainer-XXXXXX")
@@ -54,22 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-ko() { failed=$((failed + 1)); echo "FAIL $*"; }
-# check NAME COMMAND...: passes when COMMAND exits 0.
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else ko "$name"; fi
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
-
 # The offline base, as the integration tests make it.
 if ! docker image inspect dlenv/debian:bookworm >/dev/null 2>&1; then
   "$dlenv" -q base bootstrap debian:bookworm || { ko "dlenv base bootstrap debian:bookworm"; finish; }
@@ -80,6 +54,30 @@ cat >"$project/dlenv.toml" <<'EOF'
 base = "dlenv/debian:bookworm"
 shm_size = "1g"
 EOF
+
+# jupyter_answers WORKSPACE STATUS WITH_TOKEN: within 60 s, Jupyter inside the devcontainer of
+# WORKSPACE answers api/kernels with STATUS (with the token from the mounted file when WITH_TOKEN is 1).
+jupyter_answers() {
+  local status=""
+  for _ in $(seq 1 60); do
+    status=$("$devcontainer" exec --workspace-folder "$1" python3 -c '
+import sys, urllib.error, urllib.request
+headers = {}
+if sys.argv[1] == "1":
+    headers["Authorization"] = "token " + open("/run/dlenv/secrets/jupyter_token").read().strip()
+req = urllib.request.Request("http://127.0.0.1:8888/dlenv/demo/api/kernels", headers=headers)
+try:
+    print(urllib.request.urlopen(req, timeout=2).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print(0)' "$3" 2>/dev/null)
+    [ "$status" = "$2" ] && return 0
+    sleep 1
+  done
+  echo "     Jupyter answered $status, not $2"
+  return 1
+}
 
 # --- dlenv up, then export ---------------------------------------------------------------
 if ! up_json=$("$dlenv" -q up --json --project "$project" demo 2>"$tmp/up.err"); then
@@ -125,17 +123,7 @@ if "$devcontainer" up --workspace-folder "$project" >"$tmp/dc-up.out" 2>"$tmp/dc
   check "it runs as the invoking group" grep -qx "$(id -g)" <<<"$(sed -n 2p <<<"$inside")"
   check "it starts in the workdir" grep -qx /workspace <<<"$(sed -n 3p <<<"$inside")"
   check "no-new-privileges holds" grep -q 'NoNewPrivs:[[:space:]]*1' <<<"$inside"
-  status=""
-  for _ in $(seq 1 60); do
-    status=$("$devcontainer" exec --workspace-folder "$project" python3 -c '
-import urllib.request
-token = open("/run/dlenv/secrets/jupyter_token").read().strip()
-req = urllib.request.Request("http://127.0.0.1:8888/dlenv/demo/api/status", headers={"Authorization": "token " + token})
-print(urllib.request.urlopen(req, timeout=2).status)' 2>/dev/null)
-    [ "$status" = 200 ] && break
-    sleep 1
-  done
-  check "Jupyter answers inside with the token from the mounted file" test "$status" = 200
+  check "Jupyter answers inside with the token from the mounted file" jupyter_answers "$project" 200 1
 else
   ko "devcontainer up: $(tail -n 5 "$tmp/dc-up.err")"
 fi
@@ -146,6 +134,36 @@ check "a foreign devcontainer.json is refused" bash -c '! "$1" export devcontain
 check "and kept" grep -q '"image": "python:3.12"' "$file"
 check "--force replaces it" bash -c '"$1" export devcontainer demo --project "$2" --force >/dev/null' _ "$dlenv" "$project"
 check "with dlenv's" grep -q "\"image\": \"$image\"" "$file"
+
+# --- for a teammate: --build ----------------------------------------------------------------
+# A copy of the project on "another machine" (no dlenv state, no image named by a local tag):
+# the CLI builds the image from dlenv-build/Dockerfile and runs it; Jupyter makes its own token.
+mate=$tmp/teammate
+mkdir -p "$mate"
+cp "$project/dlenv.toml" "$mate/"
+if "$dlenv" export devcontainer demo --build --project "$mate" >/dev/null 2>"$tmp/export-build.err"; then
+  ok "dlenv export devcontainer --build"
+else
+  ko "dlenv export devcontainer --build: $(cat "$tmp/export-build.err")"
+fi
+mate_file=$mate/.devcontainer/devcontainer.json
+check "the teammate's file builds from dlenv-build/Dockerfile" grep -q '"dockerfile": "dlenv-build/Dockerfile"' "$mate_file"
+check "it names no local image" bash -c '! grep -q "\"image\":" "$1"' _ "$mate_file"
+check "it mounts none of this machine's secrets" bash -c '! grep -q "/run/dlenv/secrets" "$1"' _ "$mate_file"
+# The teammate's machine has none of this one's dlenv state.
+if DLENV_HOME=$tmp/mate-state "$devcontainer" up --workspace-folder "$mate" >"$tmp/mate-up.out" 2>"$tmp/mate-up.err" &&
+  grep -q '"outcome":"success"' "$tmp/mate-up.out"; then
+  ok "devcontainer up builds the image from the Dockerfile"
+  inside=$("$devcontainer" exec --workspace-folder "$mate" sh -c 'pwd; test -f dlenv.toml && echo project; python3 -c "import ipykernel, ipywidgets; print(\"kernel\")"' 2>/dev/null)
+  check "it starts in the workdir with the project mounted" grep -qx /workspace <<<"$(sed -n 1p <<<"$inside")"
+  check "the project is there" grep -qx project <<<"$(sed -n 2p <<<"$inside")"
+  check "ipykernel and ipywidgets are installed" grep -qx kernel <<<"$(sed -n 3p <<<"$inside")"
+  check "Jupyter runs there and wants a token (its own)" jupyter_answers "$mate" 403 0
+else
+  ko "devcontainer up of the teammate's file: $(tail -n 5 "$tmp/mate-up.err")"
+fi
+ids=$(docker ps -aq --filter "label=devcontainer.local_folder=$mate")
+[ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
 
 # --- dlenv code ----------------------------------------------------------------------------
 check "dlenv code prints the VS Code command" \

@@ -33,6 +33,14 @@ const step = async (name, body) => {
   }
 };
 
+// Types `code` where the cursor is and runs it with Shift+Enter, as a user does.
+async function typeAndRun(page, code) {
+  await page.keyboard.type(code);
+  await page.keyboard.down("Shift");
+  await page.keyboard.press("Enter");
+  await page.keyboard.up("Shift");
+}
+
 // The text of every output area on the page.
 const outputs = (page, selector) => page.$$eval(selector, (els) => els.map((e) => e.innerText).join("\n"));
 
@@ -52,10 +60,7 @@ async function classicNotebook(browser, page) {
   });
   await step("a typed cell runs and its output shows", async () => {
     await notebook.click(".cell .CodeMirror");
-    await notebook.keyboard.type(CELL);
-    await notebook.keyboard.down("Shift");
-    await notebook.keyboard.press("Enter");
-    await notebook.keyboard.up("Shift");
+    await typeAndRun(notebook, CELL);
     await notebook.waitForFunction((want) => [...document.querySelectorAll(".output_subarea")].some((e) => e.innerText.includes(want)),
                                    { timeout: STEP_MS }, expected);
   });
@@ -91,10 +96,7 @@ async function jupyterLab(page) {
                                { timeout: STEP_MS });
     await page.click(".jp-Notebook .jp-Cell .cm-content");
     await page.waitForSelector(".jp-Notebook .jp-Cell .cm-editor.cm-focused", { timeout: STEP_MS });
-    await page.keyboard.type(CELL);
-    await page.keyboard.down("Shift");
-    await page.keyboard.press("Enter");
-    await page.keyboard.up("Shift");
+    await typeAndRun(page, CELL);
     await page.waitForFunction((want) => [...document.querySelectorAll(".jp-OutputArea-output")].some((e) => e.innerText.includes(want)),
                                { timeout: STEP_MS }, expected);
   });
@@ -105,10 +107,7 @@ async function jupyterLab(page) {
     await page.waitForFunction(() => document.querySelectorAll(".jp-Notebook .jp-Cell").length >= 2, { timeout: STEP_MS });
     await page.click(".jp-Notebook .jp-Cell:last-child .cm-content");
     await page.waitForSelector(".jp-Notebook .jp-Cell:last-child .cm-editor.cm-focused", { timeout: STEP_MS });
-    await page.keyboard.type(WIDGET);
-    await page.keyboard.down("Shift");
-    await page.keyboard.press("Enter");
-    await page.keyboard.up("Shift");
+    await typeAndRun(page, WIDGET);
     await page.waitForSelector(".widget-hslider, .widget-slider", { visible: true, timeout: STEP_MS });
     const text = await outputs(page, ".jp-OutputArea-output");
     if (text.includes("not detected")) throw new Error(`the page says: ${text.trim()}`);

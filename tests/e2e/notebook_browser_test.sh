@@ -22,24 +22,14 @@ version=${DLENV_PUPPETEER_VERSION:-24.43.1}  # the version this test was written
 chromium=${CHROMIUM:-/usr/bin/chromium}
 artifacts=${DLENV_TEST_ARTIFACTS:-$repo/build/test-artifacts}/notebook-browser
 
-in_ci() { [ -n "${CI:-}" ] && [ "${CI:-}" != "false" ] && [ "${CI:-}" != "0" ]; }
-skip() {
-  if in_ci; then echo "FAIL: $* (CI=true: not skipped)"; echo "0 passed, 1 failed"; exit 1; fi
-  echo "SKIP: $*"
-  exit 77
-}
+# shellcheck source=lib.sh
+. "$repo/tests/e2e/lib.sh"
 
 [ -x "$dlenv" ] || { echo "FAIL: $dlenv is not an executable"; echo "0 passed, 1 failed"; exit 1; }
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || skip "no container engine answers (docker info)"
 [ -x "$chromium" ] || skip "$chromium is missing (apt-get install chromium)"
 command -v node >/dev/null 2>&1 || skip "node is missing (apt-get install nodejs)"
-if [ ! -f "$module" ]; then
-  command -v npm >/dev/null 2>&1 || skip "npm is not installed and puppeteer-core is missing (apt-get install npm)"
-  echo "installing puppeteer-core@$version into $module_dir"
-  mkdir -p "$module_dir"
-  npm install --prefix "$module_dir" --no-audit --no-fund "puppeteer-core@$version" >"$module_dir.install.log" 2>&1 ||
-    skip "npm install puppeteer-core failed (no registry?): $(tail -n 3 "$module_dir.install.log")"
-fi
+[ -f "$module" ] || npm_package "$module_dir" "puppeteer-core@$version"
 echo "using $("$chromium" --version 2>/dev/null) and puppeteer-core $(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' "$module_dir/node_modules/puppeteer-core/package.json")"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dlenv-e2e-browser-XXXXXX")
@@ -57,16 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-ko() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-  echo "screenshots: $artifacts"
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
+finish_note="screenshots: $artifacts"
 
 for suite in bookworm trixie; do
   if ! docker image inspect "dlenv/debian:$suite" >/dev/null 2>&1; then

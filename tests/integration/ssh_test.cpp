@@ -74,6 +74,25 @@ TEST_F(SshTest, SessionsGetTheEnvironmentAndStartInTheWorkdir) {
   EXPECT_NE(login.out.find("[/dlenv/cache/pip|/workspace]"), std::string::npos) << login.out << login.err;
 }
 
+// What VS Code's server and the user leave in ~ over SSH is there after rm + up (a new
+// container), in a home only the user can read on the host.
+TEST_F(SshTest, TheHomeSurvivesRmAndUp) {
+  auto first = up().at(0);
+  auto wrote = dlenv({"ssh", "remote", "--project", project.string(), "--",
+                      "mkdir -p ~/.vscode-server/bin && echo 1 > ~/.vscode-server/bin/marker && echo 'ls' >> ~/.bash_history"});
+  ASSERT_EQ(wrote.code, 0) << wrote.err;
+  ASSERT_EQ(dlenv({"rm", "remote", "--project", project.string()}).code, 0);
+  auto second = up().at(0);
+  EXPECT_NE(second["container_id"], first["container_id"]);
+  auto read = dlenv({"ssh", "remote", "--project", project.string(), "--", "cat ~/.vscode-server/bin/marker ~/.bash_history; id -u"});
+  EXPECT_EQ(read.out, "1\nls\n" + std::to_string(account.uid) + "\n") << read.err;
+  const fs::path kept = ls().at(0)["home"]["path"].get<std::string>();
+  struct stat st {};
+  ASSERT_EQ(::stat(kept.c_str(), &st), 0) << kept;
+  EXPECT_EQ(st.st_uid, account.uid);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
 TEST_F(SshTest, TheHostKeySurvivesRmAndUp) {
   auto first = up().at(0);
   std::string before = host_key(first["ports"]["ssh"]);

@@ -282,7 +282,7 @@ TEST_F(UpTest, ProjectsWithTheSameInputsShareImagesAndRequirementsRebuildOnlyThe
   EXPECT_EQ(r.err.find("building"), std::string::npos) << "the second project rebuilt a layer:\n" << r.err;
   // Content no earlier run used, so its layers cannot be cached already.
   write_text(other / "requirements.txt", "# changed in run " + std::to_string(::getpid()) + "\n");
-  r = dlenv({"up", "--project", other.string(), "--json"});
+  r = dlenv({"up", "--recreate", "--project", other.string(), "--json"});  // it is running: a new image re-creates it
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("system layer"), std::string::npos);
   EXPECT_NE(r.err.find("(cached)"), std::string::npos) << r.err;

@@ -13,6 +13,14 @@ namespace dlenv::docker {
 namespace {
 
 constexpr const char* kContextHashLabel = "dlenv.context-hash";
+// The id of the image a layer was built on: a layer found under its tag but built on another
+// parent (rebuilt since, by another `up`) is stale.
+constexpr const char* kParentIdLabel = "dlenv.parent-id";
+
+bool label_is(const engine::ImageInfo& image, const char* label, const std::string& value) {
+  auto it = image.labels.find(label);
+  return it != image.labels.end() && it->second == value;
+}
 
 std::string context_hash(const render::BuildContext& ctx) {
   std::string all;
@@ -25,6 +33,7 @@ std::string context_hash(const render::BuildContext& ctx) {
 Status ensure_images(engine::Engine& engine, const host::HostFacts& host, backend::Progress& progress,
                      const std::string& subject, const plan::BuildPlan& plan) {
   bool rebuild_rest = false;  // once a layer is rebuilt, every layer built on it is too
+  std::string parent_id;      // the image id of the layer before (the base's is in the content hash)
   for (const auto& layer : plan.layers) {
     if (interrupted()) return fail(ErrorCode::interrupted, "interrupted", "run 'dlenv up' again to finish");
     auto kind = std::string(plan::to_string(layer.kind));
@@ -34,12 +43,11 @@ Status ensure_images(engine::Engine& engine, const host::HostFacts& host, backen
     auto lock = DLENV_TRY(backend::lock_named(host, "layer-" + layer.content_hash.substr(0, 16)));
     // The tag names the inputs; the context hash label catches a changed recipe under the same tag.
     auto existing = DLENV_TRY(engine.inspect_image(layer.tag));
-    if (existing && !rebuild_rest) {
-      auto it = existing->labels.find(kContextHashLabel);
-      if (it != existing->labels.end() && it->second == rendered_hash) {
-        progress.phase(subject, fmt::format("{} layer {} (cached)", kind, layer.tag));
-        continue;
-      }
+    if (existing && !rebuild_rest && label_is(*existing, kContextHashLabel, rendered_hash) &&
+        (parent_id.empty() || label_is(*existing, kParentIdLabel, parent_id))) {
+      progress.phase(subject, fmt::format("{} layer {} (cached)", kind, layer.tag));
+      parent_id = existing->id;
+      continue;
     }
     rebuild_rest = true;
     progress.phase(subject, fmt::format("building {} layer {}", kind, layer.tag));
@@ -50,9 +58,13 @@ Status ensure_images(engine::Engine& engine, const host::HostFacts& host, backen
                       {plan::label::layer, kind},
                       {plan::label::content_hash, layer.content_hash},
                       {kContextHashLabel, rendered_hash}};
+    if (!parent_id.empty()) request.labels[kParentIdLabel] = parent_id;
     if (layer.kind == plan::LayerKind::user) request.labels[plan::label::owner] = std::to_string(layer.user.uid);
     auto built = engine.build_image(request, [&](std::string_view line) { progress.detail(subject, line); });
     if (!built) return fail(std::move(built.error()).while_(fmt::format("while building the {} layer {}", kind, layer.tag)));
+    auto made = DLENV_TRY(engine.inspect_image(layer.tag));
+    if (!made) return fail(ErrorCode::engine_api, fmt::format("the {} layer {} is missing after its build", kind, layer.tag), "run 'dlenv up' again");
+    parent_id = made->id;
   }
   return {};
 }

@@ -9,7 +9,7 @@ namespace {
 
 struct ExportArgs {
   std::string env;
-  bool force = false;
+  ops::ExportOptions options;
 };
 
 }  // namespace
@@ -20,9 +20,12 @@ void add_export_command(CLI::App& app, Common& common) {
   export_cmd->require_subcommand(1);
   auto* devcontainer = add_env_command(*export_cmd, common, "devcontainer",
                                        "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')", args->env);
-  devcontainer->add_flag("--force", args->force, "replace a devcontainer.json dlenv did not write");
+  devcontainer->add_flag("--force", args->options.force, "replace a devcontainer.json (or dlenv-build folder) dlenv did not write");
+  devcontainer->add_flag("--build", args->options.build,
+                         "for teammates: build the image from its base (.devcontainer/dlenv-build/Dockerfile) instead of naming "
+                         "this machine's image; caches in volumes, no host secrets, SSH off");
   run_with_context(devcontainer, common, [args, &common](ops::Context& ctx, TerminalProgress&) -> Status {
-    fmt::print("{}\n", DLENV_TRY(ops::export_devcontainer(ctx, common.project, args->env, args->force)).string());
+    fmt::print("{}\n", DLENV_TRY(ops::export_devcontainer(ctx, common.project, args->env, args->options)).string());
     return {};
   });
 }

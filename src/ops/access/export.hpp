@@ -10,12 +10,21 @@
 
 namespace dlenv::ops {
 
+struct ExportOptions {
+  bool force = false;  // replace files dlenv did not write
+  // For teammates: the file builds the image from its base (.devcontainer/dlenv-build/, one
+  // multi-stage Dockerfile and its files) instead of naming this machine's image; caches are
+  // named volumes, no host secrets or home are mounted, SSH is off (editors attach through the
+  // engine) and Jupyter makes its own token.
+  bool build = false;
+};
+
 // Writes <project dir>/.devcontainer/devcontainer.json for `env` and returns its path.
-// `project`: a project dir or dlenv.toml; empty: found from the cwd. The env's final image
-// must exist (not_found, "run 'dlenv up ENV' first"). An existing file dlenv did not write
-// is kept (conflict) unless `force`; dlenv's own file is rewritten.
+// `project`: a project dir or dlenv.toml; empty: found from the cwd. Without `build` the env's
+// final image must exist (not_found, "run 'dlenv up ENV' first"). An existing file dlenv did
+// not write is kept (conflict) unless `force`; dlenv's own file is rewritten.
 Result<std::filesystem::path> export_devcontainer(Context& ctx, const std::filesystem::path& project,
-                                                  const std::string& env, bool force);
+                                                  const std::string& env, const ExportOptions& options);
 
 // "code --remote ssh-remote+dlenv-<env> <workdir>" (words shell-quoted when they need it).
 // `dlenv-<env>` is the env's Host alias in ~/.ssh/dlenv/config (ops::ssh_alias).

@@ -20,7 +20,7 @@ struct UpOptions {
   bool trust = false;              // accept (and record) the project's sensitive mounts (ops/mount_policy.hpp)
   bool recreate = false;           // re-create a running environment whose settings changed (its kernels end)
   // Asked otherwise, with the changes in words; unset: such an environment is refused and left running.
-  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate;
+  std::function<bool(const std::string& env, const std::vector<std::string>& changes)> confirm_recreate{};
 };
 
 Result<std::vector<EnvView>> up(Context& ctx, const UpOptions& options);

@@ -93,6 +93,24 @@ TEST_F(OpsUpTest, ChangedSettingsReCreateTheContainerOnTheSamePort) {
   EXPECT_EQ(engine.builds.size(), 2u);  // env vars do not touch images
 }
 
+// Another `up` rebuilt a layer under the same tag (a changed recipe): the layers found on top of
+// it were built on the old one, so they are built again, on the new one.
+TEST_F(OpsUpTest, ALayerFoundOnAParentRebuiltSinceIsBuiltAgain) {
+  write_project(kOne);
+  up();
+  ASSERT_EQ(engine.builds.size(), 2u);  // system, user
+  const engine::BuildRequest system = engine.builds[0];
+  ASSERT_TRUE(engine.build_image(system, {}));  // what the other `up` did
+  const std::string new_system_id = engine.inspect_image(system.tag).value()->id;
+  recreate = true;
+  up();
+  ASSERT_EQ(engine.builds.size(), 4u) << "the user layer is built again, the system layer is not";
+  EXPECT_EQ(engine.builds[3].tag, engine.builds[1].tag);
+  EXPECT_EQ(engine.builds[3].labels.at("dlenv.parent-id"), new_system_id);
+  up();
+  EXPECT_EQ(engine.builds.size(), 4u) << "then both are cached";
+}
+
 TEST_F(OpsUpTest, DistinctEnvironmentsGetDistinctPorts) {
   write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\n[envs.c]\nbase = \"dlenv/debian:bookworm\"\n");
   auto views = up();

@@ -7,6 +7,7 @@
 #include "plan/run_plan.hpp"
 #include "render/build_context.hpp"
 #include "render/scripts.hpp"
+#include "render/shared_build.hpp"
 #include "scratch_dir.hpp"
 #include "util/subprocess.hpp"
 
@@ -155,4 +156,30 @@ TEST(RenderProjectLayer, QuotesInRequirementsStayInTheirWordAndNewlinesAreRefuse
   EXPECT_EQ(shell->out, l.pip[0] + "\n" + l.pip[1] + "\n");
   l.pip.push_back("numpy\nRUN touch /pwned");
   EXPECT_FALSE(render::render_layer(l));
+}
+
+// The teammate's build: every layer a stage of one Dockerfile, FROM the base, then each stage
+// FROM the one before; each layer's files under its stage's folder, copied from there.
+TEST(RenderSharedBuild, EveryLayerIsAStageFromTheOneBefore) {
+  auto system = layer(plan::LayerKind::system);
+  system.apt = {"python3-numpy"};
+  system.jupyter_ui = spec::JupyterUi::notebook;
+  auto project = layer(plan::LayerKind::project);
+  project.pip = {"rich==13.7.1"};
+  auto user = layer(plan::LayerKind::user);
+  user.user = {1000, 1000, "ada", "/home/ada"};
+  auto ctx = render::render_shared_build({system, project, user}).value();
+  EXPECT_EQ(ctx.files.front().path, "Dockerfile");
+  expect_golden("shared-build-bookworm.Dockerfile", ctx.dockerfile());
+  const auto& df = ctx.dockerfile();
+  EXPECT_EQ(df.find("dlenv/system:"), std::string::npos) << "no local tag is named: " << df;
+  for (const auto& f : ctx.files) {
+    if (f.path == "Dockerfile") continue;
+    const auto slash = f.path.find('/');
+    ASSERT_NE(slash, std::string::npos) << f.path;
+    EXPECT_NE(df.find("COPY " + f.path + " "), std::string::npos) << f.path << " is copied from its stage's folder";
+  }
+  ASSERT_NE(file(ctx, "system/dlenv-entrypoint"), nullptr);
+  EXPECT_EQ(file(ctx, "system/dlenv-entrypoint")->mode, 0755u);
+  ASSERT_NE(file(ctx, "user/dlenv-add-user"), nullptr);
 }
