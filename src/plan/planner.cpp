@@ -202,8 +202,11 @@ void add_mounts_ports_and_labels(RunPlan& run, const spec::EnvSpec& env, const h
     run.mounts.push_back({(host.paths.cache_dir / cache).string(), fmt::format("{}/{}", kCacheRoot, cache), false, true});
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
   // The home outlives the container: ~/.vscode-server, `pip install --user`, kernels installed
-  // with --user and shell history survive rm/up and rebuilt images.
-  run.mounts.push_back({run.home_dir, container_home, false, true});
+  // with --user and shell history survive rm/up and rebuilt images. Not when the project or
+  // one of its mounts is the home itself: that folder is what the user asked for there.
+  const bool home_taken = env.workdir == container_home ||
+                          std::any_of(env.mounts.begin(), env.mounts.end(), [&](const auto& m) { return m.container == container_home; });
+  if (!home_taken) run.mounts.push_back({run.home_dir, container_home, false, true});
 
   if (env.jupyter) run.ports.push_back({"jupyter", kJupyterContainerPort, "127.0.0.1"});
   if (env.ssh) run.ports.push_back({"ssh", kSshContainerPort, "127.0.0.1"});

@@ -43,6 +43,9 @@ std::string devcontainer_json(const DevcontainerInputs& in) {
   doc[kDevcontainerMarkerKey] = fmt::format(
       "{} for env '{}' (image {}, user {}); 'dlenv export devcontainer {}' rewrites it, edits are lost",
       kDevcontainerMarker, in.env_name, in.image, in.user, in.env_name);
+  if (in.left_out_mounts > 0)
+    doc[kDevcontainerMarkerKey] = doc[kDevcontainerMarkerKey].get<std::string>() +
+                                  fmt::format("; {} mount(s) from outside the project left out", in.left_out_mounts);
   doc["name"] = fmt::format("dlenv {}", in.env_name);
   if (in.build_dir.empty()) {
     doc["image"] = in.image;
@@ -71,6 +74,7 @@ std::string devcontainer_json(const DevcontainerInputs& in) {
 
   // The image's entrypoint (Jupyter, or a wait when Jupyter is off) keeps running, as under
   // `dlenv up`; tini reaps children like `docker run --init`.
+  if (!in.initialize_command.empty()) doc["initializeCommand"] = in.initialize_command;
   doc["overrideCommand"] = false;
   doc["init"] = true;
 

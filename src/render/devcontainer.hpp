@@ -33,6 +33,8 @@ struct DevcontainerInputs {
   // a Dockerfile: render_shared_build) instead of named, and the editor maps the image's user
   // to the local uid (updateRemoteUserUID).
   std::string build_dir;
+  std::vector<std::string> initialize_command;  // run on the host before the build (argv); empty: none
+  int left_out_mounts = 0;                      // mounts from outside the project a teammate lacks
   std::string user;                             // "uid:gid" the image's user has
   std::string user_name;                        // that user's name in the image ("ada", "root")
   std::string workspace_folder;                 // container workdir, "/workspace"

@@ -38,7 +38,8 @@ ui="${DLENV_JUPYTER_UI:-best}"
 extra=""
 launcher=""
 jupyter_from_pip=0
-packaged() { apt-cache show "$1" >/dev/null 2>&1; }
+# A real package of that name (apt-cache show also succeeds, silently, for virtual names).
+packaged() { apt-cache show "$1" 2>/dev/null | grep -q '^Package:'; }
 # Jupyter from this release's packages: sets extra and launcher; fails when it lacks the front end.
 jupyter_from_apt() {
   if [ "$ui" = best ]; then
@@ -313,11 +314,11 @@ import os
 
 c = get_config()  # noqa: F821
 
-# No token file (a devcontainer built on a teammate's machine, without dlenv's secrets): the
-# server makes a random token of its own and prints it in its log.
+# No token file, or an empty one (a devcontainer built on a teammate's machine, without dlenv's
+# secrets): the server makes a random token of its own and prints it in its log.
 try:
     with open("@SECRETS@/@TOKEN@", encoding="ascii") as token_file:
-        _token = token_file.read().strip()
+        _token = token_file.read().strip() or None  # an empty token would turn authentication off
 except FileNotFoundError:
     _token = None
 try:

@@ -59,7 +59,7 @@ base = @BASE@
 # Jupyter with a notebook UI, ipykernel, ipywidgets and debugpy (editors attach to it):
 # true (the best UI the base can have: JupyterLab, else the classic notebook), "lab",
 # "notebook", "server" (no UI) or false. Default: true.
-#jupyter = "lab"
+#jupyter = "server"
 
 # Extra folders to mount: "host path" = "container path". A host path may be relative,
 # absolute or start with "~/", and must exist; a value may also be

@@ -77,7 +77,11 @@ TEST_F(UpTest, TokenStaysOutOfInspectProcessesLabelsAndLogs) {
   EXPECT_EQ(env.out.find(token), std::string::npos);
   auto logs = dlenv({"logs", "demo", "--project", project.string()});
   EXPECT_EQ(logs.code, 0) << logs.err;
-  EXPECT_NE((logs.out + logs.err).find("Jupyter Server"), std::string::npos) << logs.out << logs.err;
+  // Jupyter logs to stderr; dlenv logs merges it into stdout (a pipe sees it), --split does not.
+  EXPECT_NE(logs.out.find("Jupyter Server"), std::string::npos) << logs.out << logs.err;
+  auto split = dlenv({"logs", "--split", "demo", "--project", project.string()});
+  EXPECT_NE(split.err.find("Jupyter Server"), std::string::npos) << split.err;
+  EXPECT_EQ(split.out.find("Jupyter Server"), std::string::npos) << split.out;
   EXPECT_EQ((logs.out + logs.err).find(token), std::string::npos) << "token in dlenv logs";
   auto raw_logs = sh({"docker", "logs", e["container"]});
   EXPECT_EQ((raw_logs.out + raw_logs.err).find(token), std::string::npos) << "token in docker logs";

@@ -37,8 +37,9 @@ std::vector<std::string> container_differences(const engine::ContainerInfo& c, c
     out.push_back(fmt::format("the image ({} -> {})", c.image, plan.run.image));
   else if (c.image_id != image_id)
     out.push_back(fmt::format("the image {} was rebuilt", plan.run.image));
+  // The spec hash covers the image tag too: when that changed it is named above instead.
   auto hash = c.labels.find(plan::label::spec_hash);
-  if (hash == c.labels.end() || hash->second != plan.spec_hash)
+  if (c.image == plan.run.image && (hash == c.labels.end() || hash->second != plan.spec_hash))
     out.push_back("the container's settings (environment variables, mounts, GPUs, limits or services)");
   for (const auto& [service, port] : ports) {
     auto it = c.labels.find(plan::label::port_prefix + service);

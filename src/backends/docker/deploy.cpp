@@ -49,6 +49,11 @@ Status adopt_ports_from_labels(store::Store& store, const std::string& key, cons
   return {};
 }
 
+// Whether re-creating the container ends processes: running, paused or restarting.
+bool has_live_processes(const engine::ContainerInfo& c) {
+  return c.state == "running" || c.state == "paused" || c.state == "restarting";
+}
+
 }  // namespace
 
 // One deploy of one prepared environment.
@@ -60,6 +65,7 @@ class Deployment {
 
   Result<backend::EnvView> run() {
     DLENV_TRY_VOID(place_gpus_for_env());
+    DLENV_TRY_VOID(confirm_recreate_before_build());
     DLENV_TRY_VOID(ensure_images(engine_, b_.host_, b_.progress_, env_.name, plan_.build));
     DLENV_TRY_VOID(check_interrupt());
     auto image = DLENV_TRY(engine_.inspect_image(plan_.run.image));
@@ -80,6 +86,18 @@ class Deployment {
   }
 
  private:
+  // A live container made from another plan will be re-created: the user's word is asked
+  // before a build that may take minutes (a rebuild under the same tag is caught after it).
+  Status confirm_recreate_before_build() {
+    auto existing = DLENV_TRY(engine_.inspect_container(name_));
+    if (!existing || !has_live_processes(*existing)) return {};
+    auto changes = container_differences(*existing, plan_, existing->image_id, {});
+    if (changes.empty()) return {};
+    DLENV_TRY_VOID(backend::allow_recreate(env_.name, changes, options_));
+    recreate_agreed_ = true;
+    return {};
+  }
+
   Status place_gpus_for_env() {
     if (prepared_.gpus.empty()) return {};
     auto details = DLENV_TRY(engine_.details());
@@ -141,7 +159,7 @@ class Deployment {
     auto existing = DLENV_TRY(engine_.inspect_container(name_));
     const auto changes = existing ? container_differences(*existing, plan_, image_id_, ports) : std::vector<std::string>{};
     if (existing && !changes.empty()) {
-      if (existing->running()) DLENV_TRY_VOID(backend::allow_recreate(env_.name, changes, options_));
+      if (has_live_processes(*existing) && !recreate_agreed_) DLENV_TRY_VOID(backend::allow_recreate(env_.name, changes, options_));
       b_.progress_.phase(env_.name, "re-creating the container (its settings changed)");
       DLENV_TRY_VOID(engine_.remove_container(name_, true));
       existing.reset();
@@ -196,6 +214,7 @@ class Deployment {
   const backend::DeployOptions& options_;
   GpuPlacement placement_;
   std::string image_id_, network_id_, token_;
+  bool recreate_agreed_ = false;
   store::Store* store_ = nullptr;
   store::EnvRecord record_;
 };

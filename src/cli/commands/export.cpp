@@ -19,7 +19,7 @@ void add_export_command(CLI::App& app, Common& common) {
   auto* export_cmd = app.add_subcommand("export", "write files other tools read");
   export_cmd->require_subcommand(1);
   auto* devcontainer = add_env_command(*export_cmd, common, "devcontainer",
-                                       "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up')", args->env);
+                                       "write .devcontainer/devcontainer.json for an environment's image (after 'dlenv up'), or with --build one that builds it", args->env);
   devcontainer->add_flag("--force", args->options.force, "replace a devcontainer.json (or dlenv-build folder) dlenv did not write");
   devcontainer->add_flag("--build", args->options.build,
                          "for teammates: build the image from its base (.devcontainer/dlenv-build/Dockerfile) instead of naming "

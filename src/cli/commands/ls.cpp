@@ -9,6 +9,7 @@ namespace dlenv::cli {
 
 void add_ls_command(CLI::App& app, Common& common) {
   auto options = std::make_shared<ops::LsOptions>();
+  options->measure_homes = true;
   auto* ls = app.add_subcommand("ls", "your environments: state, ports, container, project");
   ls->add_flag("--all", options->all_users, "include other users' environments");
   add_json(ls, common);

@@ -30,8 +30,10 @@ Result<std::vector<ops::EnvView>> remove(ops::Context& ctx, const RmArgs& args, 
 void add_rm_command(CLI::App& app, Common& common) {
   auto args = std::make_shared<RmArgs>();
   auto* rm = app.add_subcommand(
-      "rm", "remove an environment's container and release its ports (caches, project files, images and its SSH host key stay)");
-  rm->add_option("env", args->env, "environment name, or its container name (dlenv-NAME-XXXXXXXX) when the project is gone");
+      "rm", "remove an environment's container and release its ports (caches, project files, images, its home and SSH host key stay)");
+  rm->add_option("env", args->env,
+                 "environment name, or its container name (dlenv-NAME-XXXXXXXX) when the project is gone (with --purge: also "
+                 "when only its kept home and secrets are left)");
   rm->add_flag("--purge", args->options.purge, "also remove its home (kept across rm/up), secrets (Jupyter token, SSH host key) and lock file");
   rm->add_flag("--all-incomplete", args->all_incomplete, "remove every environment whose 'up' never created its container");
   add_project(rm, common);
@@ -39,8 +41,15 @@ void add_rm_command(CLI::App& app, Common& common) {
   run_with_context(rm, common, [args, &common](ops::Context& ctx, TerminalProgress&) -> Status {
     auto removed = DLENV_TRY(remove(ctx, *args, common));
     if (removed.empty() && args->all_incomplete && !common.json) fmt::print("no incomplete environments\n");
-    for (const auto& view : removed)
-      fmt::print("{}\n", common.json ? env_json(view) : fmt::format("{} removed{}", view.name, args->options.purge ? " (purged)" : ""));
+    for (const auto& view : removed) {
+      if (common.json) {
+        fmt::print("{}\n", env_json(view));
+        continue;
+      }
+      fmt::print("{} removed{}\n", view.name.empty() ? view.container : view.name, args->options.purge ? " (purged)" : "");
+      if (!view.home.empty())
+        fmt::print("its home stays in {} ('dlenv rm --purge {}' removes it)\n", view.home, view.container);
+    }
     return {};
   });
 }

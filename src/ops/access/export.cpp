@@ -34,15 +34,20 @@ std::string quoted_command(const std::vector<std::string>& argv) {
   return join(words, " ");
 }
 
-Status write_devcontainer(const fs::path& file, const std::string& text, bool force, const host::UserIdentity& user) {
+// Conflict when `file` exists and dlenv did not write it (unless `force`).
+Status check_ours(const fs::path& file, bool force) {
   std::error_code ec;
-  if (fs::exists(file, ec)) {
-    auto existing = read_file(file);
-    if (!existing) return fail(std::move(existing.error()).while_("while checking who wrote it"));
-    if (!force && !render::is_dlenv_devcontainer(*existing))
-      return fail(ErrorCode::conflict, fmt::format("{} exists and was not written by dlenv", file.string()),
-                  "move it away, or pass --force to replace it");
-  }
+  if (force || !fs::exists(file, ec)) return {};
+  auto existing = read_file(file);
+  if (!existing) return fail(std::move(existing.error()).while_("while checking who wrote it"));
+  if (!render::is_dlenv_devcontainer(*existing))
+    return fail(ErrorCode::conflict, fmt::format("{} exists and was not written by dlenv", file.string()),
+                "move it away, or pass --force to replace it");
+  return {};
+}
+
+Status write_devcontainer(const fs::path& file, const std::string& text, bool force, const host::UserIdentity& user) {
+  DLENV_TRY_VOID(check_ours(file, force));
   DLENV_TRY_VOID(make_dirs(file.parent_path(), 0755, backend::owner_of(user)));
   DLENV_TRY_VOID(write_file_atomic(file, text, 0644));
   backend::chown_to_user(file, user);
@@ -74,8 +79,9 @@ Status write_shared_build(const fs::path& dir, const render::BuildContext& conte
 }
 
 // What a teammate's container mounts: the project's own folders relative to the workspace,
-// named volumes for the caches; nothing of this machine's secrets or homes.
-std::vector<render::DevcontainerMount> shared_mounts(const plan::RunPlan& run, const fs::path& project_dir) {
+// named volumes for the caches; nothing of this machine's secrets or homes, and no folder from
+// outside the project (counted in `left_out`: this machine's paths mean nothing there).
+std::vector<render::DevcontainerMount> shared_mounts(const plan::RunPlan& run, const fs::path& project_dir, int& left_out) {
   std::vector<render::DevcontainerMount> out;
   for (const auto& m : run.mounts) {
     if (m.target == run.workdir || m.target == plan::kSecretsMountPoint || m.source == run.home_dir) continue;
@@ -84,10 +90,24 @@ std::vector<render::DevcontainerMount> shared_mounts(const plan::RunPlan& run, c
       continue;
     }
     const auto relative = fs::path(m.source).lexically_relative(project_dir);
-    const bool inside = !relative.empty() && *relative.begin() != "..";
-    out.push_back({inside ? "${localWorkspaceFolder}/" + relative.string() : m.source, m.target, m.read_only, false});
+    if (relative.empty() || *relative.begin() == "..") {
+      ++left_out;
+      continue;
+    }
+    out.push_back({"${localWorkspaceFolder}/" + relative.string(), m.target, m.read_only, false});
   }
   return out;
+}
+
+// A dlenv/ base is made on each machine (`dlenv base bootstrap`), never pulled: a registry's
+// image of that name is somebody else's. The check runs on the teammate's host first.
+std::vector<std::string> base_check(const std::string& base) {
+  if (!base.starts_with("dlenv/")) return {};
+  const std::string made_from = base.substr(std::string_view("dlenv/").size());
+  return {"sh", "-c",
+          fmt::format("docker image inspect {} >/dev/null 2>&1 || {{ echo 'dlenv: make the base image first: dlenv base "
+                      "bootstrap {}' >&2; exit 1; }}",
+                      shell_quote(base), shell_quote(made_from))};
 }
 
 }  // namespace
@@ -101,7 +121,8 @@ Result<fs::path> export_devcontainer(Context& ctx, const fs::path& project_path,
 
   // The same plan `up` makes: GPUs, the resolution for them, the base image's id.
   PrepareOptions options;
-  options.missing_base = PrepareOptions::MissingBase::fail;
+  // A teammate's file needs no image here, nor even the base: it is built there.
+  options.missing_base = export_options.build ? PrepareOptions::MissingBase::note : PrepareOptions::MissingBase::fail;
   options.keep_held_gpus = true;
   auto prepared = DLENV_TRY(prepare(ctx, project, env, options));
   DLENV_TRY_VOID(require_compatible(prepared));
@@ -124,13 +145,15 @@ Result<fs::path> export_devcontainer(Context& ctx, const fs::path& project_path,
   in.env = run.env;
   if (export_options.build) {
     in.build_dir = kSharedBuildDir;
-    in.mounts = shared_mounts(run, project.dir);
+    in.mounts = shared_mounts(run, project.dir, in.left_out_mounts);
+    in.initialize_command = base_check(plan.build.layers.front().parent);
     // No host key without dlenv's secrets: editors attach through the engine instead.
     for (auto& kv : in.env)
       if (kv.starts_with("DLENV_SSH=")) kv = "DLENV_SSH=0";
   }
   in.shm_size = run.shm_size;
-  if (run.all_gpus) {
+  if (run.all_gpus || (export_options.build && !run.gpu_uuids.empty())) {
+    // A teammate's GPUs have other UUIDs: their file asks for the GPUs of the machine it runs on.
     in.gpus = render::DevcontainerInputs::Gpus::all;
   } else if (!run.gpu_uuids.empty()) {
     in.gpus = render::DevcontainerInputs::Gpus::devices;
@@ -141,6 +164,7 @@ Result<fs::path> export_devcontainer(Context& ctx, const fs::path& project_path,
 
   const fs::path file = project.dir / ".devcontainer" / "devcontainer.json";
   const std::string text = render::devcontainer_json(in);
+  DLENV_TRY_VOID(check_ours(file, export_options.force));  // before anything is written
   if (export_options.build) {
     auto context = DLENV_TRY(render::render_shared_build(plan.build.layers));
     DLENV_TRY_VOID(write_shared_build(file.parent_path() / kSharedBuildDir, context, export_options.force, host.user));

@@ -9,6 +9,7 @@
 #include "ops/environments/ls.hpp"
 #include "ops/project_lookup.hpp"
 #include "plan/env_plan.hpp"
+#include "util/text.hpp"
 
 namespace dlenv::ops {
 namespace {
@@ -47,6 +48,23 @@ Status refresh_ssh_config(Context& ctx) {
   return {};
 }
 
+// What is left of an environment dlenv no longer knows (a plain `rm`, then the project went):
+// its kept home and secrets, purged by container name.
+Result<EnvView> purge_leftovers(Context& ctx, const std::string& container, Error not_found) {
+  const auto& paths = ctx.host().paths;
+  const bool plain_name = starts_with(container, "dlenv-") && container.find('/') == std::string::npos;
+  std::error_code ec;
+  if (!plain_name || (!std::filesystem::exists(paths.homes_dir() / container, ec) &&
+                      !std::filesystem::exists(paths.secrets_dir() / container, ec)))
+    return fail(std::move(not_found));
+  auto lock = DLENV_TRY(backend::lock_named(ctx.host(), container));
+  DLENV_TRY_VOID(purge_host_state(ctx, container, lock));
+  EnvView view;
+  view.container = container;
+  view.state = EnvState::removed;
+  return view;
+}
+
 }  // namespace
 
 Result<EnvView> down(Context& ctx, const std::filesystem::path& project, const std::string& env) {
@@ -59,10 +77,16 @@ Result<EnvView> down(Context& ctx, const std::filesystem::path& project, const s
 }
 
 Result<EnvView> rm(Context& ctx, const std::filesystem::path& project, const std::string& env, const RmOptions& options) {
-  auto target = DLENV_TRY(find_env(ctx, project, env));
+  auto found = find_env(ctx, project, env);
+  if (!found && found.error().code == ErrorCode::not_found && options.purge) return purge_leftovers(ctx, env, found.error());
+  auto target = DLENV_TRY(std::move(found));
   auto lock = DLENV_TRY(backend::lock_named(ctx.host(), target.container));
   auto view = DLENV_TRY(remove_locked(ctx, target, options, lock));
   if (view.ports.count("ssh")) DLENV_TRY_VOID(refresh_ssh_config(ctx));
+  // What stays: say where the home is.
+  std::error_code ec;
+  const auto home = ctx.host().paths.homes_dir() / target.container;
+  if (!options.purge && std::filesystem::exists(home, ec)) view.home = home.string();
   return view;
 }
 

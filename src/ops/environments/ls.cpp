@@ -6,6 +6,7 @@ namespace dlenv::ops {
 
 Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options) {
   auto envs = DLENV_TRY(ctx.backend().list(options.all_users));
+  if (!options.measure_homes) return envs;
   // The user's own homes, kept until `rm --purge`: where they are and how big.
   for (auto& env : envs) {
     if (!env.owned || env.container.empty() || env.container.find('/') != std::string::npos) continue;

@@ -11,6 +11,7 @@ namespace dlenv::ops {
 
 struct LsOptions {
   bool all_users = false;  // also other users' environments (their tokens stay unreadable)
+  bool measure_homes = false;  // walk the user's kept homes for their size (the `ls` command; slow for big ones)
 };
 
 Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options);

@@ -117,8 +117,10 @@ TEST_F(OpsExportTest, TheJupyterTokenStaysInItsFile) {
 // local tag), maps the user to the teammate's uid, and carries nothing of this machine's
 // secrets, home or cache folders. It needs no `up` first.
 TEST_F(OpsExportTest, WithBuildATeammateBuildsTheImageFromItsBase) {
-  write_project(std::string(kDemo) + "apt = [\"python3-numpy\"]\n[envs.demo.mounts]\n\"data\" = \"/data\"\n");
   fs::create_directories(project / "data");
+  fs::create_directories(root / "outside");
+  write_project(std::string(kDemo) + "apt = [\"python3-numpy\"]\n[envs.demo.mounts]\n\"data\" = \"/data\"\n\"" +
+                (root / "outside").string() + "\" = \"/outside\"\n");
   auto written = export_demo(false, true);
   ASSERT_TRUE(written) << written.error().describe();
   EXPECT_EQ(engine.count_calls("build_image"), 0u) << "export builds nothing";
@@ -133,6 +135,12 @@ TEST_F(OpsExportTest, WithBuildATeammateBuildsTheImageFromItsBase) {
   EXPECT_FALSE(contains(text, "/run/dlenv/secrets")) << text;
   EXPECT_FALSE(contains(text, host.paths.data_dir.string())) << text;
   EXPECT_FALSE(contains(text, "2222")) << "no SSH port to forward: " << text;
+  EXPECT_FALSE(contains(text, (root / "outside").string())) << "this machine's paths mean nothing there: " << text;
+  EXPECT_TRUE(contains(text, "1 mount(s) from outside the project left out")) << text;
+  // dlenv's own bases are made there, never pulled from a registry under that name.
+  EXPECT_TRUE(contains(text, "\"initializeCommand\": [")) << text;
+  EXPECT_TRUE(contains(text, "docker image inspect dlenv/debian:bookworm")) << text;
+  EXPECT_TRUE(contains(text, "dlenv base bootstrap debian:bookworm")) << text;
 
   const fs::path build = project / ".devcontainer" / "dlenv-build";
   auto dockerfile = slurp(build / "Dockerfile");
@@ -234,6 +242,11 @@ TEST_F(OpsExportGpuTest, TheGpusTheContainerHoldsByUuid) {
   EXPECT_TRUE(contains(text, R"("--gpus=\"device=GPU-bbbb\"")")) << text;
   EXPECT_TRUE(contains(text, "\"NVIDIA_DRIVER_CAPABILITIES\": \"compute,utility\"")) << text;
   EXPECT_FALSE(contains(text, "hostRequirements")) << text;
+  // A teammate's GPUs have other UUIDs: their file asks for the GPUs there.
+  ASSERT_TRUE(export_demo(true, true));
+  auto shared = slurp(file());
+  EXPECT_FALSE(contains(shared, "GPU-bbbb")) << shared;
+  EXPECT_TRUE(contains(shared, "\"--gpus=all\"")) << shared;
 }
 
 TEST_F(OpsExportGpuTest, AllGpus) {

@@ -171,6 +171,31 @@ TEST_F(OpsHardeningTest, RmKeepsSecretsAndPurgeRemovesThemAndTheLock) {
   ASSERT_TRUE(purged) << purged.error().describe();
   EXPECT_FALSE(fs::exists(secrets));
   EXPECT_FALSE(fs::exists(lock));
+  EXPECT_FALSE(fs::exists(host.paths.homes_dir() / container));
+}
+
+// A plain rm keeps the home and says where; when the project is gone too, rm --purge with the
+// container's name still removes what is left of it, and only that.
+TEST_F(OpsHardeningTest, WhatAPlainRmLeftIsPurgedByContainerNameWithoutTheProject) {
+  write_project("");
+  auto v = up();
+  ASSERT_TRUE(v) << v.error().describe();
+  const auto container = v->at(0).container;
+  const auto home = host.paths.homes_dir() / container;
+  ASSERT_TRUE(fs::is_directory(home));
+  EXPECT_EQ(fs::status(home).permissions() & fs::perms::all, fs::perms::owner_all);
+  auto removed = ops::rm(*ctx, root / "project", "demo");
+  ASSERT_TRUE(removed) << removed.error().describe();
+  EXPECT_EQ(removed->home, home.string());
+  fs::remove_all(root / "project");
+  EXPECT_EQ(ops::rm(*ctx, {}, container).error().code, ErrorCode::not_found) << "without --purge: nothing to remove";
+  ASSERT_TRUE(fs::exists(home));
+  auto purged = ops::rm(*ctx, {}, container, {.purge = true});
+  ASSERT_TRUE(purged) << purged.error().describe();
+  EXPECT_FALSE(fs::exists(home));
+  EXPECT_FALSE(fs::exists(host.paths.secrets_dir() / container));
+  for (const std::string& name : {std::string("dlenv-../../x"), std::string("elsewhere"), container})
+    EXPECT_EQ(ops::rm(*ctx, {}, name, {.purge = true}).error().code, ErrorCode::not_found) << name;
 }
 
 }  // namespace

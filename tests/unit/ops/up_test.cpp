@@ -111,6 +111,29 @@ TEST_F(OpsUpTest, ALayerFoundOnAParentRebuiltSinceIsBuiltAgain) {
   EXPECT_EQ(engine.builds.size(), 4u) << "then both are cached";
 }
 
+// The question comes before the build: refusing costs no build, and the change is named.
+TEST_F(OpsUpTest, ARunningEnvironmentsNewImageIsRefusedBeforeItIsBuilt) {
+  write_project(kOne);
+  up();
+  const auto builds = engine.builds.size();
+  write_project(std::string(kOne) + "apt = [\"python3-numpy\"]\n");
+  std::vector<std::string> asked;
+  ops::UpOptions options{root / "project", {}};
+  options.confirm_recreate = [&](const std::string&, const std::vector<std::string>& changes) {
+    asked = changes;
+    return false;
+  };
+  auto refused = ops::up(*ctx, options);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_EQ(engine.builds.size(), builds) << "nothing was built for an answer of no";
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_TRUE(asked[0].starts_with("the image (")) << asked[0];
+  options.confirm_recreate = [](const std::string&, const std::vector<std::string>&) { return true; };
+  ASSERT_TRUE(ops::up(*ctx, options));
+  EXPECT_GT(engine.builds.size(), builds);
+}
+
 TEST_F(OpsUpTest, DistinctEnvironmentsGetDistinctPorts) {
   write_project("[envs.a]\nbase = \"dlenv/debian:bookworm\"\n[envs.b]\nbase = \"dlenv/debian:bookworm\"\n[envs.c]\nbase = \"dlenv/debian:bookworm\"\n");
   auto views = up();

@@ -191,7 +191,7 @@ TEST(EnvPlan, NoJupyterAndNoSshMeansNoPortAndNoBaseUrl) {
 
 TEST(EnvPlan, MountsProjectCachesAndSecrets) {
   auto proj = sample_project();
-  proj.envs[0].mounts.push_back({"/data/imagenet", "/data", true});
+  proj.envs[0].mounts.push_back({.host = "/data/imagenet", .container = "/data", .read_only = true, .allow = false, .where = {}});
   auto p = make(proj);
   auto find = [&](const std::string& target) {
     return std::find_if(p.run.mounts.begin(), p.run.mounts.end(), [&](const auto& m) { return m.target == target; });
@@ -218,6 +218,20 @@ TEST(EnvPlan, MountsProjectCachesAndSecrets) {
   EXPECT_TRUE(has_env(p.run, "PIP_CACHE_DIR=/dlenv/cache/pip"));
   EXPECT_TRUE(has_env(p.run, "HF_HOME=/dlenv/cache/huggingface"));
   EXPECT_TRUE(has_env(p.run, "TORCH_HOME=/dlenv/cache/torch"));
+}
+
+// A project (or one of its mounts) placed at the home itself is what the user asked for there:
+// no kept home over it (two mounts at one point would fail at create).
+TEST(EnvPlan, AWorkdirOrMountAtTheHomeTakesItsPlace) {
+  auto at_home = sample_project();
+  at_home.envs[0].workdir = "/home/ada";
+  auto p = make(at_home);
+  EXPECT_EQ(std::count_if(p.run.mounts.begin(), p.run.mounts.end(), [](const auto& m) { return m.target == "/home/ada"; }), 1);
+  auto mounted = sample_project();
+  mounted.envs[0].mounts.push_back({.host = "/srv/ada", .container = "/home/ada", .read_only = false, .allow = false, .where = {}});
+  auto q = make(mounted);
+  EXPECT_EQ(std::count_if(q.run.mounts.begin(), q.run.mounts.end(), [](const auto& m) { return m.target == "/home/ada"; }), 1);
+  EXPECT_TRUE(std::none_of(q.run.mounts.begin(), q.run.mounts.end(), [&](const auto& m) { return m.source == q.run.home_dir; }));
 }
 
 TEST(EnvPlan, ShmDefaultsToTwoGiB) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "golden.hpp"
 #include "plan/build_plan.hpp"
 #include "plan/run_plan.hpp"
@@ -182,4 +184,86 @@ TEST(RenderSharedBuild, EveryLayerIsAStageFromTheOneBefore) {
   ASSERT_NE(file(ctx, "system/dlenv-entrypoint"), nullptr);
   EXPECT_EQ(file(ctx, "system/dlenv-entrypoint")->mode, 0755u);
   ASSERT_NE(file(ctx, "user/dlenv-add-user"), nullptr);
+}
+
+// The Jupyter config, run by Python with a stand-in for traitlets' config and files, for each
+// front end and Jupyter Server major: the token reaches the app that checks it (never an empty
+// one: that would turn authentication off), the right app listens with the Host check on, and
+// nbclassic's extension (also named NotebookApp) gets no settings.
+namespace {
+
+constexpr const char* kConfigHarness = R"PY(
+import builtins, io, json, sys, types
+config_path, ui, major, token = sys.argv[1:5]
+class Section(dict):
+    def __getattr__(self, name):
+        return self.setdefault(name, Section())
+    def __setattr__(self, name, value):
+        self[name] = value
+files = {"/etc/dlenv/jupyter-ui": ui}
+if token != "<missing>":
+    files["/run/dlenv/secrets/jupyter_token"] = token + "\n"
+real_open = builtins.open
+def fake_open(path, *args, **kwargs):
+    if path in files:
+        return io.StringIO(files[path])
+    if str(path).startswith(("/etc/dlenv", "/run/dlenv")):
+        raise FileNotFoundError(path)
+    return real_open(path, *args, **kwargs)
+sys.modules["jupyter_server"] = types.SimpleNamespace(__version__=major + ".1.0")
+c = Section()
+exec(compile(real_open(config_path).read(), config_path, "exec"),
+     {"get_config": lambda: c, "open": fake_open, "__name__": "config"})
+print(json.dumps(c, default=str))
+)PY";
+
+nlohmann::json run_config(const std::string& ui, int major, const std::string& token) {
+  dlenv::testing::ScratchDir dir;
+  auto config = dir.write("jupyter_server_config.py", render::jupyter_server_config());
+  auto harness = dir.write("harness.py", kConfigHarness);
+  SubprocessOptions options;
+  options.extra_env = {"DLENV_JUPYTER_BASE_URL=/dlenv/demo/", "DLENV_WORKDIR=/workspace"};
+  auto ran = run_process({"python3", harness.string(), config.string(), ui, std::to_string(major), token}, options);
+  EXPECT_TRUE(ran && ran->exit_code == 0) << (ran ? ran->err : ran.error().describe());
+  return ran && ran->exit_code == 0 ? nlohmann::json::parse(ran->out) : nlohmann::json::object();
+}
+
+// The token the running app checks, or null when none is set (the app then makes a random one).
+nlohmann::json checked_token(const nlohmann::json& c, const std::string& ui, int major) {
+  if (ui == "notebook") return c["NotebookApp"].value("token", nlohmann::json());
+  if (major >= 2) return c.contains("IdentityProvider") ? c["IdentityProvider"].value("token", nlohmann::json()) : nlohmann::json();
+  return c["ServerApp"].value("token", nlohmann::json());
+}
+
+}  // namespace
+
+TEST(RenderScripts, TheJupyterConfigSetsUpEachFrontEnd) {
+  for (const std::string ui : {"lab", "nbclassic", "notebook", "server"}) {
+    for (int major : {1, 2}) {
+      const std::string app = ui == "notebook" ? "NotebookApp" : "ServerApp";
+      auto c = run_config(ui, major, "s3cret");
+      SCOPED_TRACE(ui + " on jupyter_server " + std::to_string(major) + ": " + c.dump());
+      EXPECT_EQ(checked_token(c, ui, major), "s3cret");
+      EXPECT_EQ(c[app]["ip"], "0.0.0.0");
+      EXPECT_EQ(c[app]["allow_remote_access"], false);
+      EXPECT_EQ(c[app]["password"], "");
+      EXPECT_EQ(c[app]["base_url"], "/dlenv/demo/");
+      EXPECT_EQ(c[app][ui == "notebook" ? "notebook_dir" : "root_dir"], "/workspace");
+      if (ui != "notebook") {
+        EXPECT_FALSE(c.contains("NotebookApp")) << "nbclassic's extension app must get no settings";
+      }
+      if (ui == "lab") {
+        EXPECT_EQ(c["ServerApp"]["jpserver_extensions"], nlohmann::json({{"jupyterlab", true}}));
+        EXPECT_EQ(c["ServerApp"]["default_url"], "/lab");
+      }
+      if (ui == "nbclassic") {
+        EXPECT_EQ(c["ServerApp"]["jpserver_extensions"], nlohmann::json({{"nbclassic", true}}));
+        EXPECT_EQ(c["ServerApp"]["default_url"], "/tree");
+      }
+      for (const char* token : {"<missing>", ""}) {
+        auto without = run_config(ui, major, token);
+        EXPECT_TRUE(checked_token(without, ui, major).is_null()) << "token file '" << token << "': " << without.dump();
+      }
+    }
+  }
 }

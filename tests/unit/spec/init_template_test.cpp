@@ -62,7 +62,7 @@ TEST(InitTemplate, EnabledSettingsParseToTheirValues) {
   EXPECT_EQ(env.shm_size, int64_t{4} << 30);
   EXPECT_EQ(env.workdir, "/workspace");
   EXPECT_TRUE(env.jupyter);
-  EXPECT_EQ(env.jupyter_ui, JupyterUi::lab);
+  EXPECT_EQ(env.jupyter_ui, JupyterUi::server);
   EXPECT_EQ(env.memory, int64_t{16} << 30);
   EXPECT_EQ(env.cpus, 4.0);
   EXPECT_EQ(env.pids_limit, 8192);
