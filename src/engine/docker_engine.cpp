@@ -379,6 +379,8 @@ ContainerInfo parse_container_inspect(const json& body) {
   info.pids_limit = std::max<int64_t>(0, int_at(host_config, "PidsLimit"));  // null or -1: unlimited
   info.memory = int_at(host_config, "Memory");
   info.nano_cpus = int_at(host_config, "NanoCpus");
+  info.restart_policy = string_at(member(host_config, "RestartPolicy"), "Name");
+  if (info.restart_policy.empty()) info.restart_policy = "no";  // engines answer "" or "no" for none
   info.network_mode = string_at(host_config, "NetworkMode");
   if (const json& networks = member(member(body, "NetworkSettings"), "Networks"); networks.is_object())
     for (const auto& [name, endpoint] : networks.items()) info.networks.push_back(name);
@@ -496,6 +498,7 @@ json container_create_body(const ContainerSpec& spec) {
   if (spec.pids_limit > 0) host["PidsLimit"] = spec.pids_limit;
   if (spec.memory > 0) host["Memory"] = spec.memory;
   if (spec.nano_cpus > 0) host["NanoCpus"] = spec.nano_cpus;
+  if (!spec.restart_policy.empty()) host["RestartPolicy"] = {{"Name", spec.restart_policy}};
   if (!spec.network.empty()) host["NetworkMode"] = spec.network;
   switch (spec.gpus.mode) {
     case GpuAssignment::Mode::none: break;

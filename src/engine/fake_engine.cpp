@@ -212,6 +212,7 @@ ContainerInfo FakeEngine::info_of(const FakeContainer& container) const {
   info.pids_limit = container.spec.pids_limit > 0 ? container.spec.pids_limit : 0;
   info.memory = container.spec.memory;
   info.nano_cpus = container.spec.nano_cpus;
+  info.restart_policy = container.spec.restart_policy.empty() ? "no" : container.spec.restart_policy;
   info.network_mode = container.spec.network.empty() ? "default" : container.spec.network;
   if (const NetworkInfo* network = find_network(container.spec.network)) {
     info.networks = {network->name};
@@ -469,6 +470,7 @@ Result<std::vector<ContainerInfo>> FakeEngine::list_containers(const Labels& lab
     info.security_opt.clear();
     info.cap_drop.clear();
     info.pids_limit = info.memory = info.nano_cpus = 0;
+    info.restart_policy.clear();
     info.network_mode.clear();
     info.networks.clear();
     if (container.state != "running") info.ports.clear();

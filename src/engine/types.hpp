@@ -122,6 +122,7 @@ struct ContainerSpec {
   int64_t pids_limit = 0;               // 0: the engine's default (unlimited)
   int64_t memory = 0;                   // bytes; 0: unlimited
   int64_t nano_cpus = 0;                // 1e-9 CPUs; 0: unlimited
+  std::string restart_policy;           // HostConfig.RestartPolicy.Name; empty: the engine's default ("no")
   std::string network;                  // network name or id to join; empty: the engine's default
   GpuAssignment gpus;
 };
@@ -145,6 +146,7 @@ struct ContainerInfo {
   int64_t pids_limit = 0;                 // HostConfig.PidsLimit, 0 when unlimited (inspect only)
   int64_t memory = 0;                     // HostConfig.Memory (inspect only)
   int64_t nano_cpus = 0;                  // HostConfig.NanoCpus (inspect only)
+  std::string restart_policy;             // HostConfig.RestartPolicy.Name, "no" when none (inspect only)
   std::string network_mode;               // HostConfig.NetworkMode as created (inspect only)
   std::vector<std::string> networks;      // names of the networks it is attached to (inspect only)
 };

@@ -235,6 +235,9 @@ std::string run_spec_hash(const RunPlan& run) {
   for (const auto& cap : run.cap_drop) run_text += "cap-drop=" + cap + "\n";
   run_text += fmt::format("pids={}\nmemory={}\nnano-cpus={}\nnetwork={}\n", run.pids_limit, run.memory, run.nano_cpus,
                           run.network.name);
+  // Absent from the text when "no" (the engine's default), so containers made before the key
+  // existed with that default are not re-created for it.
+  if (run.restart_policy != "no" && !run.restart_policy.empty()) run_text += fmt::format("restart={}\n", run.restart_policy);
   if (run.all_gpus) run_text += "gpus=all\n";
   return sha256_hex(run_text).substr(0, 16);
 }
@@ -267,6 +270,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.pids_limit = env.pids_limit;
   run.memory = env.memory.value_or(0);
   run.nano_cpus = env.cpus ? static_cast<int64_t>(std::llround(*env.cpus * 1e9)) : 0;
+  run.restart_policy = env.restart;
   run.network = user_network(user.uid);
   run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
   run.home_dir = (host.paths.homes_dir() / run.container_name).string();

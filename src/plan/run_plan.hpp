@@ -54,6 +54,7 @@ struct RunPlan {
   int64_t pids_limit = 0;                     // processes and threads; 0: unlimited
   int64_t memory = 0;                         // bytes; 0: unlimited
   int64_t nano_cpus = 0;                      // CPU time in 1e-9 CPUs; 0: unlimited
+  std::string restart_policy;                 // the engine's restart policy ("unless-stopped", "no")
   NetworkPlan network;
   std::map<std::string, std::string> labels;  // without dlenv.port.* (added with the leases)
   std::string secrets_dir;                    // host dir holding this env's secrets (0700)

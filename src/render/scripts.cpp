@@ -250,10 +250,22 @@ if [ "${DLENV_JUPYTER:-0}" = 1 ]; then
   fi
   # The front end the build installed (lab, nbclassic, notebook, server): the classic notebook's
   # own server where no Jupyter Server carries it (Debian bullseye), else Jupyter Server.
-  if [ "$(cat /etc/dlenv/jupyter-ui 2>/dev/null)" = notebook ]; then
-    exec python3 -m notebook --config=/etc/dlenv/jupyter_server_config.py
-  fi
-  exec python3 -m jupyter_server --config=/etc/dlenv/jupyter_server_config.py
+  server=jupyter_server
+  if [ "$(cat /etc/dlenv/jupyter-ui 2>/dev/null)" = notebook ]; then server=notebook; fi
+  # Jupyter dying (killed, out of memory) does not end the container, sshd and editors with it:
+  # it is started again. `docker stop` (TERM) ends it and then the container, cleanly.
+  stopping=0 jupyter=""
+  trap 'stopping=1; [ -n "$jupyter" ] && kill -TERM "$jupyter" 2>/dev/null' TERM INT
+  while [ "$stopping" = 0 ]; do
+    python3 -m "$server" --config=/etc/dlenv/jupyter_server_config.py &
+    jupyter=$!
+    wait "$jupyter" || true
+    # A trapped signal interrupts `wait`: wait again for Jupyter to finish shutting down.
+    if [ "$stopping" = 1 ]; then wait "$jupyter" 2>/dev/null || true; break; fi
+    echo "dlenv: Jupyter exited; starting it again in 2 s" >&2
+    sleep 2
+  done
+  exit 0
 fi
 if [ "$ssh_on" = 1 ]; then
   exec /usr/sbin/sshd -D -e -f /etc/dlenv/sshd_config -o "AllowUsers=$(id -un)"

@@ -56,6 +56,10 @@ base = @BASE@
 #cpus = 4
 #pids_limit = 8192
 
+# Whether the engine starts the environment again after a reboot, an engine restart or a
+# crash: "unless-stopped" (until 'dlenv down') or "no". Default: "unless-stopped".
+#restart = "no"
+
 # Jupyter with a notebook UI, ipykernel, ipywidgets and debugpy (editors attach to it):
 # true (the best UI the base can have: JupyterLab, else the classic notebook), "lab",
 # "notebook", "server" (no UI) or false. Default: true.

@@ -26,7 +26,7 @@ const std::vector<std::string> kTopLevelKeys = {"env", "envs", "settings"};
 const std::vector<std::string> kEnvKeys = {"base",    "framework", "python", "cuda",   "gpus",
                                            "apt",     "pip",       "requirements",    "shm_size",
                                            "workdir", "jupyter",   "mounts", "env",    "ssh",
-                                           "memory",  "cpus",      "pids_limit"};
+                                           "memory",  "cpus",      "pids_limit", "restart"};
 const std::vector<std::string> kSshKeys = {"enabled", "authorized_keys"};
 const std::vector<std::string> kMountTableKeys = {"target", "read_only", "allow"};
 
@@ -724,6 +724,11 @@ Status read_env_entry(const Document& doc, const Entry& entry, const std::string
                           "for example: memory = \"16g\"");
   } else if (key == "cpus") {
     env.cpus = DLENV_TRY(read_cpus(doc, value, key_path));
+  } else if (key == "restart") {
+    static const std::string kRestartHint = "use restart = \"unless-stopped\" (the default: back after a reboot) or restart = \"no\"";
+    env.restart = DLENV_TRY(read_string(doc, value, key_path, kRestartHint));
+    if (env.restart != "unless-stopped" && env.restart != "no")
+      return config_error(doc, value.source(), fmt::format("'{}' cannot be \"{}\"", key_path, abbreviate(env.restart)), kRestartHint);
   } else if (key == "pids_limit") {
     env.pids_limit = DLENV_TRY(read_pids_limit(doc, value, key_path));
   } else if (key == "workdir") {

@@ -74,6 +74,9 @@ struct EnvSpec {
   std::optional<int64_t> memory;                     // `memory = "16g"`: the container's memory limit in bytes
   std::optional<double> cpus;                        // `cpus = 4` or 2.5: CPU time limit in CPUs
   int64_t pids_limit = kDefaultPidsLimit;            // `pids_limit`: processes and threads the container may hold
+  // `restart`: whether the engine starts it again after a reboot, an engine restart or a crash
+  // ("unless-stopped": until `dlenv down`; "no": only `dlenv up` starts it).
+  std::string restart = "unless-stopped";
   std::string workdir = kDefaultWorkdir;             // where the project folder is mounted
   std::vector<MountSpec> mounts;                     // in file order
   std::map<std::string, std::string> env;            // extra environment variables

@@ -492,9 +492,11 @@ TYPED_TEST(EngineContract, NetworksIsolateAndContainersCarryTheirLimits) {
   spec.pids_limit = 256;
   spec.memory = 64 * 1024 * 1024;
   spec.nano_cpus = 500'000'000;
+  spec.restart_policy = "unless-stopped";
   spec.network = *id;
   spec.labels = {{"dlenv.contract", kPid}};
   ContainerSpec lost = spec;
+  lost.restart_policy.clear();
   lost.name = this->own_container("lost");
   lost.network = unique_name("no-such-network");
   // The network is looked up at start (Docker 20.10 creates the container without checking).
@@ -513,6 +515,10 @@ TYPED_TEST(EngineContract, NetworksIsolateAndContainersCarryTheirLimits) {
   EXPECT_EQ(info.pids_limit, 256);
   EXPECT_EQ(info.memory, 64 * 1024 * 1024);
   EXPECT_EQ(info.nano_cpus, 500'000'000);
+  EXPECT_EQ(info.restart_policy, "unless-stopped");
+  auto lost_info = engine.inspect_container(lost.name);
+  ASSERT_TRUE(lost_info && *lost_info);
+  EXPECT_EQ((*lost_info)->restart_policy, "no") << "the engine's default when none is asked for";
   EXPECT_EQ(info.network_mode, *id);
   EXPECT_EQ(info.networks, std::vector<std::string>{network});
 

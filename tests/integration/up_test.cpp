@@ -2,6 +2,9 @@
 // secrets kept out of sight, down/up/rm, exec, and errors that create nothing.
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "harness.hpp"
 
 namespace dlenv::itest {
@@ -142,6 +145,39 @@ TEST_F(UpTest, ExecPassesTheExitCodeThrough) {
   auto out = dlenv({"exec", "demo", "--project", project.string(), "--", "sh", "-c", "echo out; echo err >&2"});
   EXPECT_EQ(out.out, "out\n");
   EXPECT_EQ(out.err, "err\n");
+}
+
+// A team server reboots, Jupyter gets killed: the engine brings environments back by itself
+// (restart policy), and a dead Jupyter comes back without taking sshd or the container along;
+// `docker stop` still ends it cleanly (TERM, not the KILL after the timeout).
+TEST_F(UpTest, ADeadJupyterComesBackAloneAndTheContainerHasARestartPolicy) {
+  write_project(kDemo);
+  auto e = up().at(0);
+  const std::string container = e["container"];
+  auto policy = sh({"docker", "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", container});
+  EXPECT_EQ(policy.out, "unless-stopped\n") << policy.err;
+
+  auto killed = sh({"docker", "exec", container, "python3", "-c", R"PY(
+import os, signal
+mine = [p for p in os.listdir("/proc") if p.isdigit() and b"-m\0jupyter_server\0" in open(f"/proc/{p}/cmdline", "rb").read()]
+for p in mine: os.kill(int(p), signal.SIGKILL)
+print(len(mine)))PY"});
+  ASSERT_EQ(killed.out, "1\n") << killed.err;
+  const int ssh_port = e["ports"]["ssh"];
+  // sshd still greets (its banner; keys need an ordinary user: SshTest).
+  auto greeting = sh({"ssh-keyscan", "-p", std::to_string(ssh_port), "127.0.0.1"});
+  EXPECT_NE((greeting.out + greeting.err).find("SSH-2.0-OpenSSH"), std::string::npos) << "sshd went down with Jupyter";
+  int status = 0;
+  for (int i = 0; i < 60 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    status = http_status(api_status(e), {"Authorization: token " + token_of(e)});
+  }
+  EXPECT_EQ(status, 200) << "Jupyter did not come back";
+  EXPECT_EQ(ls().at(0)["container_id"], e["container_id"]);
+
+  ASSERT_EQ(sh({"docker", "stop", "-t", "30", container}).code, 0);
+  auto exit_code = sh({"docker", "inspect", "-f", "{{.State.ExitCode}}", container});
+  EXPECT_NE(exit_code.out, "137\n") << "stopped by KILL, not by TERM";
 }
 
 TEST_F(UpTest, DownThenUpKeepsThePorts) {

@@ -24,6 +24,7 @@ engine::ContainerSpec container_spec(const plan::RunPlan& run, const std::map<st
   spec.pids_limit = run.pids_limit;
   spec.memory = run.memory;
   spec.nano_cpus = run.nano_cpus;
+  spec.restart_policy = run.restart_policy;
   spec.network = network_id;
   spec.gpus = gpus.assignment;
   spec.mounts.insert(spec.mounts.end(), gpus.mounts.begin(), gpus.mounts.end());

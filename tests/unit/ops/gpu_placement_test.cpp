@@ -14,7 +14,7 @@ namespace {
 
 host::GpuFacts two_gpus() {
   host::GpuFacts f;
-  f.driver = host::GpuDriver{*Version::parse("580.65.06"), *Version::parse("13.0"), "file", "file"};
+  f.driver = host::GpuDriver{*Version::parse("580.65.06"), *Version::parse("13.0"), "file", "file", ""};
   for (int i = 0; i < 2; ++i) {
     host::Gpu g;
     g.index = i;

@@ -234,6 +234,16 @@ TEST(EnvPlan, AWorkdirOrMountAtTheHomeTakesItsPlace) {
   EXPECT_TRUE(std::none_of(q.run.mounts.begin(), q.run.mounts.end(), [&](const auto& m) { return m.source == q.run.home_dir; }));
 }
 
+TEST(EnvPlan, EnvironmentsComeBackAfterARebootUnlessTheProjectSaysNo) {
+  auto p = make(sample_project());
+  EXPECT_EQ(p.run.restart_policy, "unless-stopped");
+  auto off = sample_project();
+  off.envs[0].restart = "no";
+  auto q = make(off);
+  EXPECT_EQ(q.run.restart_policy, "no");
+  EXPECT_NE(p.spec_hash, q.spec_hash);
+}
+
 TEST(EnvPlan, ShmDefaultsToTwoGiB) {
   EXPECT_EQ(make(sample_project()).run.shm_size, int64_t{2} * 1024 * 1024 * 1024);
 }

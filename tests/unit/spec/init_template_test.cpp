@@ -41,7 +41,7 @@ TEST(InitTemplate, ParsesAsWrittenWithDefaults) {
 
 TEST(InitTemplate, ShowsEveryOptionalKeyAsAComment) {
   const std::string text = init_template("demo", "dlenv/debian:bookworm");
-  for (const char* key : {"#apt = ", "#pip = ", "#requirements = ", "#shm_size = ", "#workdir = ", "#jupyter = ", "#memory = ", "#cpus = ", "#pids_limit = ",
+  for (const char* key : {"#apt = ", "#pip = ", "#requirements = ", "#shm_size = ", "#workdir = ", "#jupyter = ", "#memory = ", "#cpus = ", "#pids_limit = ", "#restart = ",
                           "#[envs.demo.mounts]", "#[envs.demo.env]", "read_only = true"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key;
   }
@@ -66,6 +66,7 @@ TEST(InitTemplate, EnabledSettingsParseToTheirValues) {
   EXPECT_EQ(env.memory, int64_t{16} << 30);
   EXPECT_EQ(env.cpus, 4.0);
   EXPECT_EQ(env.pids_limit, 8192);
+  EXPECT_EQ(env.restart, "no");
   ASSERT_EQ(env.mounts.size(), 2u);
   EXPECT_EQ(env.mounts[0].host, scratch.path() / "proj" / "data");
   EXPECT_EQ(env.mounts[1].host, fs::path("/home/tester/datasets"));

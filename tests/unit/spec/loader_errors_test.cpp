@@ -32,7 +32,7 @@ base = "dlenv/debian:bookworm"
 cuda_version = "12.4"
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.cuda_version'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit, restart");
 }
 
 TEST(SpecErrors, KeysAreCaseSensitiveButSuggested) {
@@ -349,7 +349,7 @@ zeta = 1
 alpha = 2
 )");
   expect_config_error(result, kAt + "3:1: unknown key 'envs.demo.zeta'",
-                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit");
+                      "allowed keys here: base, framework, python, cuda, gpus, apt, pip, requirements, shm_size, workdir, jupyter, mounts, env, ssh, memory, cpus, pids_limit, restart");
 }
 
 }  // namespace

@@ -91,6 +91,19 @@ TEST(SpecLoader, AppliesDefaults) {
   EXPECT_TRUE(env.env.empty());
 }
 
+TEST(SpecLoader, RestartIsUnlessStoppedOrNo) {
+  const std::string head = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n";
+  auto by_default = parse_virtual(head);
+  ASSERT_TRUE(by_default.has_value()) << by_default.error().describe();
+  EXPECT_EQ(by_default->envs[0].restart, "unless-stopped");
+  auto off = parse_virtual(head + "restart = \"no\"\n");
+  ASSERT_TRUE(off.has_value()) << off.error().describe();
+  EXPECT_EQ(off->envs[0].restart, "no");
+  auto wrong = parse_virtual(head + "restart = \"always-ish\"\n");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.error().describe().find("'envs.demo.restart' cannot be \"always-ish\""), std::string::npos) << wrong.error().describe();
+}
+
 TEST(SpecLoader, JupyterNamesItsFrontEndOrTurnsItOff) {
   const std::string head = "[envs.demo]\nbase = \"dlenv/debian:bookworm\"\n";
   for (auto [text, on, ui] : {std::tuple{"true", true, JupyterUi::best}, std::tuple{"false", false, JupyterUi::best},
