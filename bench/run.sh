@@ -30,7 +30,10 @@ json=$("$dlenv" -q up --json --project "$work/up")
 container=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["container"])' "$json")
 url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["jupyter"]["url"])' "$json")
 token=${url#*token=}
-status_url="${url%%\?*}api/status"
+base_url=${url%%\?*}              # the printed URL opens the UI: BASE/tree or BASE/lab
+base_url=${base_url%tree}
+base_url=${base_url%lab}
+status_url="${base_url}api/status"
 
 up_times=() plain_times=()
 for _ in $(seq "$rounds"); do
