@@ -33,6 +33,7 @@ struct Paths {
   std::filesystem::path secrets_dir() const { return data_dir / "secrets"; }
   // Each environment's home in the container (HOME), kept across rm/up and image rebuilds.
   std::filesystem::path homes_dir() const { return data_dir / "homes"; }
+  std::filesystem::path home_of(const std::string& container) const { return homes_dir() / container; }
 };
 
 struct PortRange {

@@ -198,7 +198,7 @@ void add_mounts_ports_and_labels(RunPlan& run, const spec::EnvSpec& env, const h
   const auto& user = host.user;
   run.mounts.push_back({project_dir, env.workdir, false, false});
   for (const auto& m : env.mounts) run.mounts.push_back({m.host.string(), m.container, m.read_only, false});
-  for (const char* cache : {"pip", "huggingface", "torch"})
+  for (const char* cache : spec::kCacheNames)
     run.mounts.push_back({(host.paths.cache_dir / cache).string(), fmt::format("{}/{}", kCacheRoot, cache), false, true});
   run.mounts.push_back({run.secrets_dir, kSecretsMountPoint, true, false});
   // The home outlives the container: ~/.vscode-server, `pip install --user`, kernels installed
@@ -273,7 +273,7 @@ Result<EnvPlan> make_env_plan(const spec::ProjectSpec& project, const spec::EnvS
   run.restart_policy = env.restart;
   run.network = user_network(user.uid);
   run.secrets_dir = (host.paths.secrets_dir() / run.container_name).string();
-  run.home_dir = (host.paths.homes_dir() / run.container_name).string();
+  run.home_dir = host.paths.home_of(run.container_name).string();
   if (env.jupyter) {
     run.jupyter_base_url = fmt::format("/dlenv/{}/", env.name);
     run.jupyter_ui_path = ui_path(jupyter_ui);

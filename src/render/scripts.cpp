@@ -9,6 +9,12 @@
 namespace dlenv::render {
 namespace {
 
+std::string cache_names() {
+  std::string out;
+  for (const char* name : spec::kCacheNames) out += (out.empty() ? "" : " ") + std::string(name);
+  return out;
+}
+
 // The container paths, file names and ports dlenv uses, from plan/run_plan.hpp (one place).
 std::string with_dlenv_paths(std::string text) {
   const std::pair<std::string_view, std::string> values[] = {
@@ -19,6 +25,7 @@ std::string with_dlenv_paths(std::string text) {
       {"@SSH_PORT@", std::to_string(plan::kSshContainerPort)},
       {"@JUPYTER_PORT@", std::to_string(plan::kJupyterContainerPort)},
       {"@CACHE_ROOT@", spec::kCacheMountRoot},
+      {"@CACHE_NAMES@", cache_names()},
   };
   for (const auto& [placeholder, value] : values) text = replace_all(std::move(text), placeholder, value);
   return text;
@@ -208,7 +215,7 @@ chmod 0755 "$home"
 # The caches' mount points: dlenv mounts the user's cache folders there; a devcontainer built
 # elsewhere mounts fresh volumes, which start as these folders are (writable by whoever the
 # editor makes the user).
-for cache in pip huggingface torch; do
+for cache in @CACHE_NAMES@; do
   mkdir -p "@CACHE_ROOT@/$cache"
   chmod 1777 "@CACHE_ROOT@/$cache"
 done

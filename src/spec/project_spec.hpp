@@ -20,6 +20,8 @@ inline constexpr const char* kProjectFileName = "dlenv.toml";
 // Container paths dlenv mounts itself; a project's mount may not land on or inside them.
 inline constexpr const char* kSecretsMountPoint = "/run/dlenv/secrets";
 inline constexpr const char* kCacheMountRoot = "/dlenv/cache";
+// The shared caches mounted under kCacheMountRoot (PIP_CACHE_DIR, HF_HOME, TORCH_HOME).
+inline constexpr const char* kCacheNames[] = {"pip", "huggingface", "torch"};
 // The longest string value the project file may hold (longer is an error, not a crash).
 inline constexpr size_t kMaxValueLength = 4096;
 

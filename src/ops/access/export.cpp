@@ -46,8 +46,8 @@ Status check_ours(const fs::path& file, bool force) {
   return {};
 }
 
-Status write_devcontainer(const fs::path& file, const std::string& text, bool force, const host::UserIdentity& user) {
-  DLENV_TRY_VOID(check_ours(file, force));
+// Writes `file` (the caller checked it with check_ours).
+Status write_devcontainer(const fs::path& file, const std::string& text, const host::UserIdentity& user) {
   DLENV_TRY_VOID(make_dirs(file.parent_path(), 0755, backend::owner_of(user)));
   DLENV_TRY_VOID(write_file_atomic(file, text, 0644));
   backend::chown_to_user(file, user);
@@ -169,7 +169,7 @@ Result<fs::path> export_devcontainer(Context& ctx, const fs::path& project_path,
     auto context = DLENV_TRY(render::render_shared_build(plan.build.layers));
     DLENV_TRY_VOID(write_shared_build(file.parent_path() / kSharedBuildDir, context, export_options.force, host.user));
   }
-  DLENV_TRY_VOID(write_devcontainer(file, text, export_options.force, host.user));
+  DLENV_TRY_VOID(write_devcontainer(file, text, host.user));
   return file;
 }
 

@@ -17,7 +17,7 @@ namespace {
 // Removes what dlenv keeps of the environment on the host (secrets, its home, lock file).
 Status purge_host_state(Context& ctx, const std::string& container, FileLock& lock) {
   const auto& paths = ctx.host().paths;
-  for (const auto& [what, dir] : {std::pair{"secrets", paths.secrets_dir() / container}, std::pair{"home", paths.homes_dir() / container}}) {
+  for (const auto& [what, dir] : {std::pair{"secrets", paths.secrets_dir() / container}, std::pair{"home", paths.home_of(container)}}) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     if (ec)
@@ -54,7 +54,7 @@ Result<EnvView> purge_leftovers(Context& ctx, const std::string& container, Erro
   const auto& paths = ctx.host().paths;
   const bool plain_name = starts_with(container, "dlenv-") && container.find('/') == std::string::npos;
   std::error_code ec;
-  if (!plain_name || (!std::filesystem::exists(paths.homes_dir() / container, ec) &&
+  if (!plain_name || (!std::filesystem::exists(paths.home_of(container), ec) &&
                       !std::filesystem::exists(paths.secrets_dir() / container, ec)))
     return fail(std::move(not_found));
   auto lock = DLENV_TRY(backend::lock_named(ctx.host(), container));
@@ -85,7 +85,7 @@ Result<EnvView> rm(Context& ctx, const std::filesystem::path& project, const std
   if (view.ports.count("ssh")) DLENV_TRY_VOID(refresh_ssh_config(ctx));
   // What stays: say where the home is.
   std::error_code ec;
-  const auto home = ctx.host().paths.homes_dir() / target.container;
+  const auto home = ctx.host().paths.home_of(target.container);
   if (!options.purge && std::filesystem::exists(home, ec)) view.home = home.string();
   return view;
 }

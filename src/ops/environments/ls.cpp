@@ -10,7 +10,7 @@ Result<std::vector<EnvView>> ls(Context& ctx, const LsOptions& options) {
   // The user's own homes, kept until `rm --purge`: where they are and how big.
   for (auto& env : envs) {
     if (!env.owned || env.container.empty() || env.container.find('/') != std::string::npos) continue;
-    const auto home = ctx.host().paths.homes_dir() / env.container;
+    const auto home = ctx.host().paths.home_of(env.container);
     if (auto bytes = directory_bytes(home)) {
       env.home = home.string();
       env.home_bytes = *bytes;

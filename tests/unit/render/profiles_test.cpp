@@ -17,7 +17,7 @@ namespace {
 host::GpuFacts host_with(const char* driver, const char* cuda_level, const char* gpu, const char* cc) {
   host::GpuFacts f;
   f.origin = "test";
-  f.driver = host::GpuDriver{*Version::parse(driver), *Version::parse(cuda_level), "test", "test"};
+  f.driver = host::GpuDriver{*Version::parse(driver), *Version::parse(cuda_level), "test", "test", ""};
   host::Gpu g;
   g.name = gpu;
   g.uuid = "GPU-00000000-0000-0000-0000-000000000000";
